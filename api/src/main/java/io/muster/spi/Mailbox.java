@@ -1,0 +1,251 @@
+package io.muster.spi;
+
+import io.muster.BootstrapException;
+import io.muster.BootstrapException.Code;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The receive side of one rank: messages that arrived, matched to receivers by (peer, tag) in
+ * arrival order, and the failures that end waiting. Transports {@link #deliver} what they read;
+ * receivers {@link #take} it, spinning briefly and then parking. A peer's loss or the rank's close
+ * wakes every receiver it concerns; messages that arrived before a loss are still handed out.
+ */
+public final class Mailbox {
+  private final int rank;
+  private final int size;
+  private final ConcurrentHashMap<Long, Slot> slots = new ConcurrentHashMap<>();
+  private final AtomicReferenceArray<BootstrapException> lost;
+  private final Set<Thread> parked = ConcurrentHashMap.newKeySet();
+  private volatile BootstrapException failure;
+
+  /** Messages of one (peer, tag), and how many receivers are using the slot. */
+  private static final class Slot {
+    final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    final List<Thread> waiters = new ArrayList<>(1);
+    volatile int available;
+    int users;
+    boolean retired;
+  }
+
+  public Mailbox(int rank, int size) {
+    this.rank = rank;
+    this.size = size;
+    this.lost = new AtomicReferenceArray<>(size);
+  }
+
+  private static long key(int peer, int tag) {
+    return ((long) peer << 32) | (tag & 0xFFFFFFFFL);
+  }
+
+  /** Hands a message from {@code peer} on {@code tag} to its receiver; the array is kept as is. */
+  public void deliver(int peer, int tag, byte[] message) {
+    long key = key(peer, tag);
+    while (true) {
+      Slot s = slots.computeIfAbsent(key, k -> new Slot());
+      Thread[] wake;
+      synchronized (s) {
+        if (s.retired) {
+          continue;
+        }
+        s.queue.addLast(message);
+        s.available = s.queue.size();
+        wake = s.waiters.isEmpty() ? null : s.waiters.toArray(new Thread[0]);
+      }
+      if (wake != null) {
+        for (Thread t : wake) {
+          LockSupport.unpark(t);
+        }
+      }
+      return;
+    }
+  }
+
+  /**
+   * Waits for the next message from {@code peer} on {@code tag}.
+   *
+   * @param progress I/O to do while spinning, or {@code null}
+   * @throws BootstrapException {@code TIMEOUT} at the deadline, {@code PEER_LOST} once the peer is
+   *     lost and nothing of it is left, {@code CLOSED} when this rank closes
+   */
+  public byte[] take(int peer, int tag, Deadline deadline, InlineProgress progress) {
+    long key = key(peer, tag);
+    Slot s = join(key);
+    long spin = Spin.tryStart();
+    boolean spinning = spin > 0;
+    long spinEnd = System.nanoTime() + spin;
+    Thread me = Thread.currentThread();
+    try {
+      int rounds = 0;
+      while (true) {
+        if (s.available > 0) {
+          synchronized (s) {
+            byte[] m = s.queue.pollFirst();
+            if (m != null) {
+              s.available = s.queue.size();
+              return m;
+            }
+          }
+        }
+        BootstrapException f = failureFor(peer);
+        if (f != null) {
+          throw rethrow(f, deadline);
+        }
+        long now = System.nanoTime();
+        if (now - deadline.endNanos() >= 0) {
+          throw deadline.timeoutError(
+              List.of(peer),
+              size,
+              "rank " + peer + " sent nothing on tag " + tag + "; check that it is running");
+        }
+        if (spinning) {
+          if (now - spinEnd < 0) {
+            if (progress == null || !progress.poll(peer)) {
+              if ((++rounds & 63) == 0) {
+                Thread.yield(); // let a co-scheduled sender run when cores are oversubscribed
+              } else {
+                Thread.onSpinWait();
+              }
+            }
+            continue;
+          }
+          spinning = false;
+          Spin.stop();
+          if (progress != null) {
+            progress.stopPolling(peer);
+          }
+          continue; // one more look before parking
+        }
+        synchronized (s) {
+          if (s.available > 0) {
+            continue;
+          }
+          s.waiters.add(me);
+        }
+        parked.add(me);
+        try {
+          if (failureFor(peer) == null) {
+            LockSupport.parkNanos(this, deadline.endNanos() - now);
+          }
+        } finally {
+          parked.remove(me);
+          synchronized (s) {
+            s.waiters.remove(me);
+          }
+        }
+        if (Thread.interrupted()) {
+          me.interrupt();
+          throw new BootstrapException(
+              Code.CLOSED,
+              "interrupted in "
+                  + deadline.operation()
+                  + " on rank "
+                  + rank
+                  + "; the bootstrap stays open, the message (if any) stays queued");
+        }
+      }
+    } finally {
+      if (spinning) {
+        Spin.stop();
+        if (progress != null) {
+          progress.stopPolling(peer);
+        }
+      }
+      leave(key, s);
+    }
+  }
+
+  private Slot join(long key) {
+    while (true) {
+      Slot s = slots.computeIfAbsent(key, k -> new Slot());
+      synchronized (s) {
+        if (!s.retired) {
+          s.users++;
+          return s;
+        }
+      }
+    }
+  }
+
+  private void leave(long key, Slot s) {
+    synchronized (s) {
+      if (--s.users == 0 && s.queue.isEmpty()) {
+        s.retired = true;
+        slots.remove(key, s);
+      }
+    }
+  }
+
+  private BootstrapException failureFor(int peer) {
+    BootstrapException f = failure;
+    if (f != null || peer == rank) {
+      return f;
+    }
+    return lost.get(peer);
+  }
+
+  private static BootstrapException rethrow(BootstrapException f, Deadline deadline) {
+    return new BootstrapException(
+        f.code(), f.getMessage() + " (in " + deadline.operation() + ")", f.ranks(), f);
+  }
+
+  /**
+   * Throws if a send to {@code peer} cannot succeed: this rank is closed or failed, or the peer is
+   * lost.
+   */
+  public void checkSendable(int peer, String operation) {
+    BootstrapException f = failureFor(peer);
+    if (f != null) {
+      throw new BootstrapException(
+          f.code(), f.getMessage() + " (in " + operation + ")", f.ranks(), f);
+    }
+  }
+
+  /**
+   * Records that {@code peer} is gone; its receivers fail once its queued messages are taken. The
+   * first cause recorded wins.
+   */
+  public void peerLost(int peer, BootstrapException cause) {
+    if (lost.compareAndSet(peer, null, cause)) {
+      wakeAll();
+    }
+  }
+
+  /** The recorded loss of {@code peer}, or {@code null}. */
+  public BootstrapException lostCause(int peer) {
+    return lost.get(peer);
+  }
+
+  /** Fails every current and later receive with {@code cause} (close, or a fatal error). */
+  public void fail(BootstrapException cause) {
+    if (failure == null) {
+      failure = cause;
+    }
+    wakeAll();
+  }
+
+  /** The failure recorded by {@link #fail}, or {@code null}. */
+  public BootstrapException failure() {
+    return failure;
+  }
+
+  private void wakeAll() {
+    for (Thread t : parked) {
+      LockSupport.unpark(t);
+    }
+  }
+
+  /** Messages received but not yet taken (for diagnostics and leak checks). */
+  public int pending() {
+    int n = 0;
+    for (Slot s : slots.values()) {
+      n += s.available;
+    }
+    return n;
+  }
+}
