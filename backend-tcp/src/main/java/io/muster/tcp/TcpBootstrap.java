@@ -316,6 +316,11 @@ public final class TcpBootstrap extends MessagingBootstrap {
     return transport.sockets() + (rendezvous.connected() ? 1 : 0);
   }
 
+  /** Where this rank accepts connections from its peers. */
+  public InetSocketAddress address() {
+    return transport.address();
+  }
+
   /** Drops every socket at once, without telling anyone: a process death, for tests. */
   void crash() {
     crashing = true;

@@ -139,11 +139,15 @@ public final class Handshake {
               byte[] theirs = in.bytes(NONCE);
               byte[] proof = in.bytes(32);
               if (!MessageDigest.isEqual(proof, mac(key, 'A', hello.nonce, theirs, hello))) {
-                throw new BootstrapException(
-                    Code.CONFIG,
-                    from
-                        + " does not know this job's token (or serves another job): give every"
-                        + " rank the same token= (or MUSTER_TOKEN)");
+                BootstrapException e =
+                    new BootstrapException(
+                        Code.CONFIG,
+                        from
+                            + " holds a different token for job '"
+                            + hello.job
+                            + "': give every rank the same token= (or MUSTER_TOKEN)");
+                link.send(Wire.REJECT, 0, Wire.failure(e)); // so the other side fails fast too
+                throw e;
               }
               link.send(Wire.PROOF, 0, mac(key, 'C', theirs, hello.nonce, hello));
               return;
@@ -278,6 +282,16 @@ public final class Handshake {
           if (k != null) {
             proceed(k);
           }
+          return;
+        }
+        if (type == Wire.REJECT && key != null) {
+          BootstrapException why = Wire.failure(payload, l.remote());
+          gate.refused(
+              hello,
+              new BootstrapException(
+                  why.code(),
+                  "rank " + hello.from + " at " + l.remote() + " refused us: " + why.getMessage()));
+          l.closeQuietly(new IOException("refused by the dialler"));
           return;
         }
         if (type != Wire.PROOF || key == null) {

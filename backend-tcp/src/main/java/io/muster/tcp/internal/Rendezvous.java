@@ -95,9 +95,7 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
             .toBytes();
     loop.execute(() -> dial(rank, joinMessage, deadline, 5));
     try {
-      Roster r = roster.get(Math.max(0, deadline.nanosLeft()), TimeUnit.NANOSECONDS);
-      loop.addTimer(this);
-      return r;
+      return roster.get(Math.max(0, deadline.nanosLeft()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       roster.completeExceptionally(e);
       close();
@@ -156,6 +154,7 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
             connectedOnce = true;
             l.become(Rendezvous.this, Wire.CONTROL_LIMIT);
             link = l;
+            loop.addTimer(Rendezvous.this); // heartbeats, also while the group gathers
             if (roster.isDone()) {
               l.closeQuietly(new IOException("open was abandoned"));
               return;

@@ -400,7 +400,6 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Re
    * closes them and the listener.
    */
   public void close(long flushNanos) {
-    closing = true;
     long end = System.nanoTime() + flushNanos;
     Peer[] all = peers;
     if (all != null) {
@@ -424,6 +423,9 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Re
             }
           }
         }
+      }
+      closing = true; // from here on, links closing is our doing, not a loss to report
+      for (Peer p : all) {
         Link l = p.link;
         if (l != null && !l.isClosed()) {
           if (!l.awaitDrained(Math.max(0, end - System.nanoTime()))) {
@@ -477,6 +479,11 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Re
     } catch (IOException e) {
       log.debug("closing the listener", e);
     }
+  }
+
+  /** Where this rank listens. */
+  public InetSocketAddress address() {
+    return acceptor.address();
   }
 
   /** Sockets this rank holds: its listener and one per peer connection. */
