@@ -1,0 +1,13 @@
+/** The {@code redis://} backend: ranks meet through Redis; TCP or Redis itself carries messages. */
+module io.muster.redis {
+  requires transitive io.muster.api;
+  requires io.muster.tcp;
+  requires redis.clients.jedis;
+  requires org.apache.commons.pool2;
+  requires org.slf4j;
+
+  exports io.muster.redis;
+
+  provides io.muster.spi.BootstrapProvider with
+      io.muster.redis.RedisBootstrapProvider;
+}
