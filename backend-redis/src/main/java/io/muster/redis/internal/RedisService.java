@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import redis.clients.jedis.CommandObjects;
 import redis.clients.jedis.Connection;
@@ -55,11 +56,23 @@ final class RedisService implements AutoCloseable {
    * @param what the operation, for messages ("joining job 'x'")
    */
   <T> T call(String what, Deadline deadline, Function<RedisClient, T> op) {
+    return retrying(what, deadline, () -> op.apply(client));
+  }
+
+  /**
+   * Opens a connection of its own, for commands that block (its owner can close it from another
+   * thread to end the wait), retrying like {@link #call}.
+   */
+  Connection connect(String what, Deadline deadline) {
+    return retrying(what, deadline, () -> endpoint.connection(clientName));
+  }
+
+  private <T> T retrying(String what, Deadline deadline, Supplier<T> op) {
     long backoff = FIRST_BACKOFF_MILLIS;
     long start = System.nanoTime();
     for (int attempt = 1; ; attempt++) {
       try {
-        return op.apply(client);
+        return op.get();
       } catch (JedisException e) {
         BootstrapException failure = translate(e, what);
         if (failure.code() != Code.UNAVAILABLE) {
@@ -94,11 +107,6 @@ final class RedisService implements AutoCloseable {
   /** Runs a script on a connection of its own (no retry). */
   static Object script(Connection connection, Script script, List<byte[]> keys, List<byte[]> args) {
     return script.run(connection, COMMANDS, keys, args);
-  }
-
-  /** A dedicated connection for blocking commands; close it to end a wait from another thread. */
-  Connection dedicatedConnection() {
-    return endpoint.connection(clientName);
   }
 
   /** Turns a Jedis failure into what the caller should do. */

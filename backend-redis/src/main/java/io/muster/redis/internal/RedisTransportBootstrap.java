@@ -46,6 +46,7 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
   private final Thread reader;
   private volatile Connection readerConnection;
   private volatile boolean closing;
+  private volatile boolean crashing;
 
   private RedisTransportBootstrap(Seat seat, Duration timeout) {
     super(seat.rank(), seat.size(), timeout, seat.job().where());
@@ -150,7 +151,7 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
       Connection c = readerConnection;
       try {
         if (c == null) {
-          c = service.dedicatedConnection();
+          c = service.connect(what, Deadline.after(Duration.ofMillis(job.leaseMillis()), what));
           readerConnection = c;
           if (closing) {
             break;
@@ -160,6 +161,11 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
         if (entry != null) {
           handle(entry);
         }
+      } catch (BootstrapException e) {
+        if (!closing) {
+          mailbox().fail(e); // no connection to Redis within bounded retries
+        }
+        break;
       } catch (JedisException e) {
         if (closing) {
           break;
@@ -255,10 +261,21 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
       Thread.currentThread().interrupt();
     }
     try {
-      seat.leave(TimeUnit.SECONDS.toNanos(2));
+      if (!crashing) {
+        seat.leave(TimeUnit.SECONDS.toNanos(2));
+      }
     } finally {
       service.close();
     }
+  }
+
+  /**
+   * Stops at once without telling anyone, as a dying process would (a test hook: the others see
+   * this rank lost once its lease runs out).
+   */
+  public void crash() {
+    crashing = true;
+    close();
   }
 
   /** Messages whose pieces have not all arrived (for tests). */

@@ -128,12 +128,15 @@ final class Seat {
   private void awaitGroup(Deadline deadline) {
     byte[] go = job.key(instance, "go:" + rank);
     String what = "waiting for the other ranks of job '" + job.job() + "'";
-    Connection connection = service.dedicatedConnection();
+    Connection connection = null;
     try {
       while (true) {
         long left = deadline.nanosLeft();
         if (left <= 0) {
           throw timeout(deadline);
+        }
+        if (connection == null) {
+          connection = service.connect(what, deadline);
         }
         double seconds = Math.max(0.001, Math.min(WAIT_SLICE_SECONDS, left / 1e9));
         byte[] signal;
@@ -145,7 +148,7 @@ final class Seat {
             throw why;
           }
           connection.close();
-          connection = service.dedicatedConnection();
+          connection = null;
           checkStillThere(what, deadline); // retries the connection a bounded number of times
           continue;
         }
@@ -159,7 +162,9 @@ final class Seat {
         throw conflict(job, failure == null ? "another rank reported a conflict" : failure);
       }
     } finally {
-      connection.close();
+      if (connection != null) {
+        connection.close();
+      }
     }
   }
 
