@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -27,6 +30,7 @@ final class RedisServer implements AutoCloseable {
   private final List<String> extra;
   private final Path dir;
   private Process process;
+  private JedisClientConfig clientConfig = DefaultJedisClientConfig.builder().build();
 
   private RedisServer(Path program, int port, List<String> extra) throws IOException {
     this.program = program;
@@ -37,8 +41,13 @@ final class RedisServer implements AutoCloseable {
 
   /** Starts a server; {@code extra} are more redis-server arguments ({@code --requirepass x}). */
   static RedisServer start(String... extra) throws IOException {
+    return start(freePort(), extra);
+  }
+
+  /** Starts a server that listens on {@code port}, which {@code extra} may make a TLS port. */
+  static RedisServer start(int port, String... extra) throws IOException {
     Path program = Prerequisites.require("redis-server", "redis-server");
-    RedisServer s = new RedisServer(program, freePort(), List.of(extra));
+    RedisServer s = new RedisServer(program, port, List.of(extra));
     s.launch();
     return s;
   }
@@ -112,12 +121,17 @@ final class RedisServer implements AutoCloseable {
     return "redis://127.0.0.1:" + port + (query.isEmpty() ? "" : "?" + query);
   }
 
+  /** How {@link #client()} connects (TLS settings, for a TLS server). */
+  void clientConfig(JedisClientConfig config) {
+    this.clientConfig = config;
+  }
+
   /** A client for looking at the server's keys. */
-  RedisClient client(String... userAndPassword) {
-    if (userAndPassword.length == 2) {
-      return RedisClient.create("127.0.0.1", port, userAndPassword[0], userAndPassword[1]);
-    }
-    return RedisClient.create("127.0.0.1", port);
+  RedisClient client() {
+    return RedisClient.builder()
+        .hostAndPort(new HostAndPort("127.0.0.1", port))
+        .clientConfig(clientConfig)
+        .build();
   }
 
   /** Every key matching {@code pattern}. */
