@@ -344,6 +344,88 @@ class RedisBackendTest {
   }
 
   @Test
+  void messagesAcrossPieceBoundariesAndOf256MiBArriveWholeThroughRedis() throws Exception {
+    int chunk = 16 << 20;
+    int[] sizes = {0, 1, chunk - 1, chunk, chunk + 1, (256 << 20) + 3};
+    RedisGroups.run(
+        redis.uri("job=" + RedisGroups.job() + "&transport=redis&timeout=120s"),
+        2,
+        b -> {
+          int peer = 1 - b.rank();
+          for (int n : sizes) {
+            b.send(peer, 4, pattern(n, b.rank()));
+          }
+          for (int n : sizes) {
+            byte[] got = b.recv(peer, 4);
+            assertEquals(n, got.length);
+            assertTrue(java.util.Arrays.equals(pattern(n, peer), got), "corrupt message of " + n);
+          }
+        });
+  }
+
+  private static byte[] pattern(int n, int seed) {
+    byte[] b = new byte[n];
+    for (int i = 0; i < n; i++) {
+      b[i] = (byte) (i * 31 + seed * 7 + (i >>> 20));
+    }
+    return b;
+  }
+
+  @Test
+  void concurrentSendersKeepTheOrderOfEachTag() throws Exception {
+    int threads = 4;
+    int each = 200;
+    RedisGroups.run(
+        redis.uri("job=" + RedisGroups.job() + "&transport=redis&timeout=60s"),
+        2,
+        b -> {
+          if (b.rank() == 0) {
+            List<Callable<Void>> senders = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+              int tag = t;
+              senders.add(
+                  () -> {
+                    for (int i = 0; i < each; i++) {
+                      b.send(1, tag, ByteBuffer.allocate(4).putInt(i).array());
+                    }
+                    return null;
+                  });
+            }
+            RedisGroups.parallel(senders);
+          } else {
+            List<Callable<Void>> receivers = new ArrayList<>();
+            for (int t = threads - 1; t >= 0; t--) {
+              int tag = t;
+              receivers.add(
+                  () -> {
+                    for (int i = 0; i < each; i++) {
+                      assertEquals(i, ByteBuffer.wrap(b.recv(0, tag)).getInt(), "tag " + tag);
+                    }
+                    return null;
+                  });
+            }
+            RedisGroups.parallel(receivers);
+          }
+          b.barrier();
+        });
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tcp", "redis"})
+  void closeLeavesNoThreadBehind(String transport) throws Exception {
+    RedisGroups.run(
+        redis.uri("job=" + RedisGroups.job() + "&transport=" + transport + "&timeout=30s"),
+        3,
+        Bootstrap::barrier);
+    RedisGroups.await(
+        "every muster thread ended",
+        Duration.ofSeconds(10),
+        () ->
+            Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("muster-redis")));
+  }
+
+  @Test
   void badUrisSayWhatIsWrong() {
     String base = "redis://127.0.0.1:" + redis.port();
     BootstrapException e =
