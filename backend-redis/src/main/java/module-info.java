@@ -1,4 +1,5 @@
 /** The {@code redis://} backend: ranks meet through Redis; TCP or Redis itself carries messages. */
+@SuppressWarnings("requires-automatic") // Jedis and commons-pool2 ship no module-info
 module io.muster.redis {
   requires transitive io.muster.api;
   requires io.muster.tcp;

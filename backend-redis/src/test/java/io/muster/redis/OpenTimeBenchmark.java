@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * How long {@code Bootstrap.open} takes for 8 ranks on a local redis-server, both transports: as 8
  * threads of one JVM (repeated, median of the slowest rank), and as 8 processes that call open() at
- * the same instant (the first open of a fresh JVM, then two more, 3 s apart). Not a test: run it by hand with
- * the test class path, {@code java -cp … io.muster.redis.OpenTimeBenchmark [ranks] [repeats]}.
+ * the same instant (the first open of a fresh JVM, then two more, 3 s apart). Not a test: run it by
+ * hand with the test class path, {@code java -cp … io.muster.redis.OpenTimeBenchmark [ranks]
+ * [repeats]}.
  */
 public final class OpenTimeBenchmark {
   private OpenTimeBenchmark() {}
@@ -90,11 +91,7 @@ public final class OpenTimeBenchmark {
         System.out.printf(
             "processes %-5s %d ranks, open() number %d of each JVM: slowest rank %.2f ms, median"
                 + " rank %.2f ms%n",
-            transport,
-            n,
-            round + 1,
-            Collections.max(t) / 1e3,
-            median(t) / 1e3);
+            transport, n, round + 1, Collections.max(t) / 1e3, median(t) / 1e3);
       } else {
         System.out.println("processes " + transport + ": only " + t.size() + " ranks reported");
       }

@@ -10,18 +10,13 @@ import io.muster.BootstrapException;
 import io.muster.BootstrapException.Code;
 import io.muster.conformance.Prerequisites;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
 
 /** {@code rediss://}: a redis-server with TLS only, its certificate signed by a test CA. */
 class RedisTlsTest {
@@ -54,30 +51,34 @@ class RedisTlsTest {
         "ca.key",
         "-out",
         "ca.pem");
+    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+    run(
+        keytool,
+        "-importcert",
+        "-noprompt",
+        "-file",
+        "ca.pem",
+        "-alias",
+        "ca",
+        "-keystore",
+        "ca.p12",
+        "-storetype",
+        "PKCS12",
+        "-storepass",
+        "changeit");
     serverCertificate(openssl, "server", "subjectAltName=IP:127.0.0.1,DNS:localhost");
     serverCertificate(openssl, "other", "subjectAltName=DNS:elsewhere.example");
     redis = tlsServer("server");
     misnamed = tlsServer("other");
     redis.clientConfig(
         DefaultJedisClientConfig.builder()
-            .ssl(true)
-            .sslSocketFactory(trusting(certs.resolve("ca.pem")).getSocketFactory())
+            .sslOptions(
+                SslOptions.builder()
+                    .truststore(certs.resolve("ca.p12").toFile(), "changeit".toCharArray())
+                    .trustStoreType("PKCS12")
+                    .sslVerifyMode(SslVerifyMode.FULL)
+                    .build())
             .build());
-  }
-
-  private static SSLContext trusting(Path pem) throws Exception {
-    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-    store.load(null, null);
-    try (InputStream in = Files.newInputStream(pem)) {
-      store.setCertificateEntry(
-          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    TrustManagerFactory tmf =
-        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(store);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(null, tmf.getTrustManagers(), null);
-    return context;
   }
 
   private static void serverCertificate(Path openssl, String name, String names) throws Exception {

@@ -3,6 +3,8 @@ package io.muster.redis.internal;
 import io.muster.BootstrapException;
 import io.muster.BootstrapException.Code;
 import io.muster.spi.BootstrapUri;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -16,15 +18,14 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.Collection;
 import java.util.function.Function;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
 
 /**
  * Where a job's Redis is and how to log in: host, port, database, user, password and TLS, taken
@@ -39,6 +40,9 @@ public final class RedisEndpoint {
   private static final int CONNECT_MILLIS = 2_000;
   private static final int SOCKET_MILLIS = 10_000;
 
+  /** Protects nothing: the in-memory trust store holds public certificates only. */
+  private static final char[] STORE_PASSWORD = "muster".toCharArray();
+
   private final String host;
   private final int port;
   private final int database;
@@ -46,6 +50,7 @@ public final class RedisEndpoint {
   private final String password;
   private final boolean tls;
   private final String caCertificates;
+  private final SslOptions ssl;
 
   private RedisEndpoint(
       String host,
@@ -62,6 +67,7 @@ public final class RedisEndpoint {
     this.password = password;
     this.tls = tls;
     this.caCertificates = caCertificates;
+    this.ssl = tls ? sslOptions() : null; // reads cacert now, so a bad file fails the open
   }
 
   /**
@@ -166,18 +172,24 @@ public final class RedisEndpoint {
     if (password != null) {
       b.password(password);
     }
-    if (tls) {
-      SSLParameters parameters = new SSLParameters();
-      parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
-      b.ssl(true).sslParameters(parameters);
-      if (caCertificates != null) {
-        b.sslSocketFactory(trusting(caCertificates).getSocketFactory());
-      }
+    if (ssl != null) {
+      b.sslOptions(ssl);
     }
     return b.build();
   }
 
-  private SSLContext trusting(String pemFile) {
+  /** TLS that checks the certificate chain and that the certificate names the host. */
+  private SslOptions sslOptions() {
+    SslOptions.Builder b = SslOptions.builder().sslVerifyMode(SslVerifyMode.FULL);
+    if (caCertificates != null) {
+      byte[] store = trustStore(caCertificates);
+      b.truststore(() -> new ByteArrayInputStream(store), STORE_PASSWORD).trustStoreType("PKCS12");
+    }
+    return b.build();
+  }
+
+  /** The CA certificates of a PEM file, as a PKCS #12 trust store (what Jedis reads). */
+  private byte[] trustStore(String pemFile) {
     try (InputStream in = Files.newInputStream(Path.of(pemFile))) {
       Collection<? extends Certificate> certificates =
           CertificateFactory.getInstance("X.509").generateCertificates(in);
@@ -185,18 +197,15 @@ public final class RedisEndpoint {
         throw new BootstrapException(
             Code.CONFIG, "cacert=" + pemFile + " holds no PEM certificate for " + this);
       }
-      KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+      KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
       int i = 0;
       for (Certificate c : certificates) {
         store.setCertificateEntry("ca-" + i++, c);
       }
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(store);
-      SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, tmf.getTrustManagers(), null);
-      return context;
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      store.store(out, STORE_PASSWORD);
+      return out.toByteArray();
     } catch (IOException | GeneralSecurityException e) {
       throw new BootstrapException(
           Code.CONFIG,
