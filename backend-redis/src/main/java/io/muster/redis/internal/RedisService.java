@@ -193,7 +193,7 @@ final class RedisService implements AutoCloseable {
               + what
               + ": "
               + m
-              + " (Muster needs Redis 6.2 or later with scripting enabled)",
+              + " (Muster needs Redis 6.0 or later with scripting enabled)",
           e);
     }
     return new BootstrapException(

@@ -135,6 +135,9 @@ final class Seat {
         if (left <= 0) {
           throw timeout(deadline);
         }
+        if (Thread.currentThread().isInterrupted()) {
+          throw new BootstrapException(Code.CLOSED, "interrupted while " + what);
+        }
         if (connection == null) {
           connection = service.connect(what, deadline);
         }
