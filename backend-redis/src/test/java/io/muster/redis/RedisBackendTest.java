@@ -81,6 +81,24 @@ class RedisBackendTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"tcp", "redis"})
+  void aHundredAndTwentyEightRanksGatherAndLeaveNoKeys(String transport) throws Exception {
+    int n = 128;
+    String job = RedisGroups.job();
+    RedisGroups.run(
+        redis.uri("job=" + job + "&transport=" + transport + "&timeout=100s"),
+        n,
+        b -> {
+          List<byte[]> all = b.allGather(ByteBuffer.allocate(4).putInt(b.rank() * 3).array());
+          for (int r = 0; r < n; r++) {
+            assertEquals(r * 3, ByteBuffer.wrap(all.get(r)).getInt());
+          }
+          b.barrier();
+        });
+    assertEquals(Set.of(), redis.keys(prefix(job) + "*"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tcp", "redis"})
   void twoConcurrentJobsOnOneServerNeverSeeEachOther(String transport) throws Exception {
     String a = RedisGroups.job();
     String b = RedisGroups.job();
