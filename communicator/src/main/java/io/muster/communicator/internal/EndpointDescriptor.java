@@ -88,7 +88,7 @@ public final class EndpointDescriptor {
     return token;
   }
 
-  byte[] encode() {
+  public byte[] encode() {
     return Wire.encode(Wire.Kind.ENDPOINT, this::write);
   }
 
@@ -117,7 +117,7 @@ public final class EndpointDescriptor {
     }
   }
 
-  static EndpointDescriptor decode(byte[] message, int peer, int tag) {
+  public static EndpointDescriptor decode(byte[] message, int peer, int tag) {
     return Wire.decode(message, Wire.Kind.ENDPOINT, peer, tag, EndpointDescriptor::read);
   }
 

@@ -124,7 +124,7 @@ public final class MemoryDescriptor {
     }
   }
 
-  static MemoryDescriptor decode(byte[] message, int peer, int tag) {
+  public static MemoryDescriptor decode(byte[] message, int peer, int tag) {
     return Wire.decode(message, Wire.Kind.MEMORY, peer, tag, MemoryDescriptor::read);
   }
 
