@@ -72,10 +72,11 @@ public final class CudaDrivers {
     if (t instanceof ExceptionInInitializerError && t.getCause() != null) {
       t = t.getCause();
     }
-    String message = String.valueOf(t.getMessage());
-    int newline = message.indexOf('\n');
-    if (newline > 0) {
-      message = message.substring(0, newline);
+    // JNA lists every place it looked, one per line: the first two say what failed
+    String[] lines = String.valueOf(t.getMessage()).split("\\R");
+    String message = lines[0].strip();
+    if (lines.length > 1) {
+      message = (message + " " + lines[1].strip()).strip();
     }
     if (t instanceof UnsatisfiedLinkError) {
       return "libcuda.so.1 could not be loaded (no NVIDIA driver on this machine?): " + message;
