@@ -342,7 +342,13 @@ class CommunicatorTest {
             CompletableFuture<Connection> neverConnected = c.connect(endpoint(t), 1, 78);
             String prefix = "muster-" + ProcessHandle.current().pid() + "-r0-";
             assertFalse(files(prefix).isEmpty(), "the communicator made files in /dev/shm");
+            CompletableFuture<BootstrapException> waiter =
+                CompletableFuture.supplyAsync(
+                    () ->
+                        assertThrows(
+                            BootstrapException.class, () -> p.semaphore.wait(Duration.ofMinutes(2))));
             c.close();
+            assertEquals(Code.CLOSED, waiter.get(10, TimeUnit.SECONDS).code());
             ExecutionException e =
                 assertThrows(ExecutionException.class, () -> never.get(10, TimeUnit.SECONDS));
             assertEquals(Code.CLOSED, ((BootstrapException) e.getCause()).code());
