@@ -346,7 +346,8 @@ class CommunicatorTest {
                 CompletableFuture.supplyAsync(
                     () ->
                         assertThrows(
-                            BootstrapException.class, () -> p.semaphore.wait(Duration.ofMinutes(2))));
+                            BootstrapException.class,
+                            () -> p.semaphore.wait(Duration.ofMinutes(2))));
             c.close();
             assertEquals(Code.CLOSED, waiter.get(10, TimeUnit.SECONDS).code());
             ExecutionException e =

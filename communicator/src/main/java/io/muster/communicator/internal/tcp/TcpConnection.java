@@ -227,16 +227,16 @@ final class TcpConnection extends AbstractConnection {
         Code.PROTOCOL, "rank " + remoteRank + " sent " + what, List.of(remoteRank));
   }
 
-  private boolean readFully(ByteBuffer b, boolean eofAllowedAtStart) throws IOException {
-    boolean started = false;
+  /** Fills {@code b}; false if the stream ended before its first byte and that is allowed. */
+  private boolean readFully(ByteBuffer b, boolean endAllowed) throws IOException {
+    int start = b.position();
     while (b.hasRemaining()) {
       if (channel.read(b) < 0) {
-        if (!started && eofAllowedAtStart && b.position() == 0) {
+        if (endAllowed && b.position() == start) {
           return false;
         }
         throw new IOException("the connection ended in the middle of a frame");
       }
-      started = true;
     }
     return true;
   }
