@@ -10,10 +10,10 @@ import io.muster.spi.Deadline;
 import io.muster.spi.InlineProgress;
 import io.muster.spi.MessagingBootstrap;
 import io.muster.spi.Options;
+import io.muster.tcp.internal.CoordinatorClient;
 import io.muster.tcp.internal.CoordinatorServer;
 import io.muster.tcp.internal.Handshake;
 import io.muster.tcp.internal.IoLoop;
-import io.muster.tcp.internal.Rendezvous;
 import io.muster.tcp.internal.Transport;
 import java.io.IOException;
 import java.net.BindException;
@@ -50,8 +50,7 @@ public final class TcpBootstrap extends MessagingBootstrap {
 
   private final IoLoop loop;
   private final Transport transport;
-  private final Rendezvous rendezvous;
-  private final CoordinatorServer coordinator;
+  private final Membership membership;
   private volatile boolean crashing;
 
   private TcpBootstrap(
@@ -61,28 +60,19 @@ public final class TcpBootstrap extends MessagingBootstrap {
       String where,
       IoLoop loop,
       Transport transport,
-      Rendezvous rendezvous,
-      CoordinatorServer coordinator) {
+      Membership membership) {
     super(rank, size, timeout, where);
     this.loop = loop;
     this.transport = transport;
-    this.rendezvous = rendezvous;
-    this.coordinator = coordinator;
+    this.membership = membership;
   }
 
-  static TcpBootstrap open(BootstrapUri uri, int rank, int size, Options options) {
+  static Bootstrap open(BootstrapUri uri, int rank, int size, Options options) {
     if (!uri.isHierarchical() || uri.hosts().size() != 1 || uri.hosts().get(0).port() <= 0) {
       throw new BootstrapException(
           Code.CONFIG, "write tcp://HOST:PORT (one host, with the coordinator's port), not " + uri);
     }
     boolean external = options.get(TcpBootstrapProvider.COORDINATOR).equals("external");
-    if (size == BootstrapProvider.ANY_SIZE) {
-      throw new BootstrapException(
-          Code.CONFIG,
-          "no size for "
-              + uri
-              + ": add size=N to the URI, pass it to open(uri, rank, size), or set MUSTER_SIZE");
-    }
     if (rank == BootstrapProvider.ANY_RANK && !external) {
       throw new BootstrapException(
           Code.CONFIG,
@@ -91,7 +81,6 @@ public final class TcpBootstrap extends MessagingBootstrap {
               + ": give rank=R (or MUSTER_RANK), or run `muster coordinator` and add"
               + " coordinator=external to have ranks assigned");
     }
-    Duration timeout = options.get(CommonOptions.TIMEOUT);
     Duration heartbeat = options.get(TcpBootstrapProvider.HEARTBEAT);
     String job = options.get(CommonOptions.JOB);
     String token = options.get(CommonOptions.TOKEN);
@@ -105,40 +94,89 @@ public final class TcpBootstrap extends MessagingBootstrap {
           Code.CONFIG, "cannot resolve the coordinator host '" + host + "' of " + uri, e);
     }
     String where = "tcp://" + uri.hosts().get(0) + " job '" + job + "'";
+    InetAddress bind = bindAddress(options.get(TcpBootstrapProvider.BIND), coordinatorAddress, uri);
+    Rendezvous viaCoordinator =
+        (r, s, listening, deadline) -> {
+          CoordinatorServer coordinator = null;
+          if (r == 0 && !external) {
+            coordinator = startCoordinator(coordinatorAddress, token, job, s, heartbeat, deadline);
+          }
+          CoordinatorClient client =
+              new CoordinatorClient(
+                  IoLoop.acquire(),
+                  coordinatorAddress,
+                  job,
+                  Handshake.key(token),
+                  !external,
+                  heartbeat,
+                  coordinator);
+          return client.join(r, s, listening, deadline);
+        };
+    return open(viaCoordinator, rank, size, bind, options, where);
+  }
+
+  /**
+   * Opens a rank whose group is found through {@code rendezvous} (a backend's own service) and
+   * whose messages travel over TCP. The options give {@code timeout}, {@code job}, {@code token}
+   * and {@code bind} (see {@link #transportOptions()}).
+   *
+   * @param where how messages name the group, such as {@code redis://host:6379 job 'train'}
+   * @param service an address of the service the ranks meet through: without {@code bind=}, the
+   *     rank listens on the local address that routes to it
+   */
+  public static Bootstrap open(
+      Rendezvous rendezvous,
+      int rank,
+      int size,
+      Options options,
+      String where,
+      InetSocketAddress service) {
+    InetAddress address = bindAddress(options.get(TcpBootstrapProvider.BIND), service, where);
+    return open(rendezvous, rank, size, address, options, where);
+  }
+
+  /** The query keys the TCP transport understands, for backends that carry messages over it. */
+  public static List<io.muster.spi.Option<?>> transportOptions() {
+    return List.of(TcpBootstrapProvider.BIND);
+  }
+
+  private static Bootstrap open(
+      Rendezvous rendezvous, int rank, int size, InetAddress bind, Options options, String where) {
+    if (size == BootstrapProvider.ANY_SIZE) {
+      throw new BootstrapException(
+          Code.CONFIG,
+          "no size for "
+              + where
+              + ": add size=N to the URI, pass it to open(uri, rank, size), or set MUSTER_SIZE");
+    }
+    Duration timeout = options.get(CommonOptions.TIMEOUT);
+    String job = options.get(CommonOptions.JOB);
     Deadline deadline =
         Deadline.after(
             timeout, "open of " + where + (rank >= 0 ? " as rank " + rank : " (rank to assign)"));
-    InetAddress bind = bindAddress(options.get(TcpBootstrapProvider.BIND), coordinatorAddress, uri);
-    byte[] key = Handshake.key(token);
-
     IoLoop loop = IoLoop.acquire();
-    CoordinatorServer coordinator = null;
-    Transport transport = new Transport(loop, job, key, MAX_MESSAGE, timeout.toNanos());
-    Rendezvous rendezvous = null;
+    Transport transport =
+        new Transport(
+            loop,
+            job,
+            Handshake.key(options.get(CommonOptions.TOKEN)),
+            MAX_MESSAGE,
+            timeout.toNanos());
+    Membership membership = null;
     try {
-      if (rank == 0 && !external) {
-        coordinator = startCoordinator(coordinatorAddress, token, job, size, heartbeat, deadline);
-      }
       InetSocketAddress listening =
           transport.listen(new InetSocketAddress(bind, 0), deadline.endNanos());
-      rendezvous = new Rendezvous(loop, coordinatorAddress, job, key, !external, heartbeat);
-      Rendezvous.Roster roster = rendezvous.join(rank, size, listening, deadline);
+      membership = rendezvous.join(rank, size, listening, deadline);
       TcpBootstrap b =
           new TcpBootstrap(
-              roster.rank, roster.size, timeout, where, loop, transport, rendezvous, coordinator);
-      transport.coordinatorHostedByRank0(!external);
-      transport.ready(roster.rank, roster.size, b.mailbox(), rendezvous, roster.addresses);
-      rendezvous.listen(transport);
+              membership.rank(), membership.size(), timeout, where, loop, transport, membership);
+      transport.ready(membership, b.mailbox());
+      membership.listen(transport);
       return b;
     } catch (IOException | RuntimeException e) {
       transport.shutdown();
-      if (rendezvous != null) {
-        rendezvous.close();
-      }
-      if (coordinator != null) {
-        CoordinatorServer c = coordinator;
-        // Stay up until every rank has heard why the group failed (bounded by the deadline).
-        loop.execute(() -> c.closeWhenDone(deadline.endNanos()));
+      if (membership != null) {
+        membership.abort();
       }
       loop.release();
       if (e instanceof BootstrapException) {
@@ -184,7 +222,7 @@ public final class TcpBootstrap extends MessagingBootstrap {
   }
 
   /** The address to listen on: {@code bind=} (an interface or an address), else the route out. */
-  static InetAddress bindAddress(String bind, InetSocketAddress coordinator, BootstrapUri uri) {
+  static InetAddress bindAddress(String bind, InetSocketAddress coordinator, Object uri) {
     boolean v6 = coordinator.getAddress() instanceof Inet6Address;
     if (bind != null && !bind.isEmpty()) {
       try {
@@ -313,7 +351,7 @@ public final class TcpBootstrap extends MessagingBootstrap {
    * peer (a coordinator hosted in this process is not counted).
    */
   public int sockets() {
-    return transport.sockets() + (rendezvous.connected() ? 1 : 0);
+    return transport.sockets() + membership.sockets();
   }
 
   /** Where this rank accepts connections from its peers. */
@@ -332,21 +370,11 @@ public final class TcpBootstrap extends MessagingBootstrap {
     try {
       if (crashing) {
         transport.shutdown();
-        rendezvous.close();
+        membership.abort();
       } else {
         transport.close(Math.min(FLUSH_NANOS, timeout().toNanos()));
-        rendezvous.leave(TimeUnit.SECONDS.toNanos(1));
+        membership.leave(TimeUnit.SECONDS.toNanos(1));
       }
-      if (coordinator != null) {
-        boolean graceful = !crashing;
-        loop.call(
-            () -> {
-              coordinator.close(graceful);
-              return null;
-            });
-      }
-    } catch (IOException e) {
-      throw new BootstrapException(Code.INTERNAL, "closing " + this + ": " + e, e);
     } finally {
       loop.release();
     }

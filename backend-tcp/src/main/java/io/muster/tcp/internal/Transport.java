@@ -4,6 +4,7 @@ import io.muster.BootstrapException;
 import io.muster.BootstrapException.Code;
 import io.muster.spi.InlineProgress;
 import io.muster.spi.Mailbox;
+import io.muster.tcp.Membership;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * holds only its neighbourhood's connections, never a full mesh. Messages sent before the
  * connection is up wait, copied, in the peer's backlog and go first once it is.
  */
-public final class Transport implements Handshake.Gatekeeper, InlineProgress, Rendezvous.Events {
+public final class Transport implements Handshake.Gatekeeper, InlineProgress, Membership.Listener {
   private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
   private final IoLoop loop;
@@ -33,7 +34,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Re
   private final Map<Integer, InetSocketAddress> addresses = new ConcurrentHashMap<>();
   private final List<Handshake.Answerer> deferred = new ArrayList<>();
   private Acceptor acceptor;
-  private Rendezvous rendezvous;
+  private Membership membership;
   private volatile Peer[] peers;
   private volatile Mailbox mailbox;
   private volatile int rank = -1;
@@ -108,19 +109,16 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Re
   }
 
   /** The rank is settled and its mailbox exists: peers may now connect and send. */
-  public void ready(
-      int rank,
-      int size,
-      Mailbox mailbox,
-      Rendezvous rendezvous,
-      Map<Integer, InetSocketAddress> known) {
+  public void ready(Membership membership, Mailbox mailbox) {
+    int rank = membership.rank();
+    int size = membership.size();
     Peer[] p = new Peer[size];
     for (int i = 0; i < size; i++) {
       p[i] = new Peer(i);
     }
-    addresses.putAll(known);
+    addresses.putAll(membership.addresses());
     this.mailbox = mailbox;
-    this.rendezvous = rendezvous;
+    this.membership = membership;
     this.peers = p;
     this.rank = rank;
     loop.execute(
@@ -188,7 +186,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Re
     }
     InetSocketAddress to = addresses.get(p.rank);
     if (to == null) {
-      rendezvous.lookup(
+      membership.lookup(
           p.rank,
           a -> {
             if (a == null) {
@@ -199,7 +197,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Re
                       + " is (it left or the coordinator is gone)");
             } else {
               addresses.put(p.rank, a);
-              dial(p, until, backoffMillis);
+              loop.execute(() -> dial(p, until, backoffMillis));
             }
           });
       return;
@@ -366,31 +364,6 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Re
       lose(peer, "rank " + peer + " closed its bootstrap");
     }
     // otherwise its connection closes after its last message, and that tells us
-  }
-
-  @Override
-  public void coordinatorGone(boolean graceful, String why) {
-    log.debug(
-        "rank {}: the coordinator is gone ({}): {}", rank, graceful ? "shut down" : "lost", why);
-    if (rank != 0 && hostedByRank0) {
-      if (graceful) {
-        left(0);
-      } else {
-        lost(0, "rank 0, which hosts the coordinator, is unreachable: " + why);
-      }
-    } else if (!graceful) {
-      log.warn(
-          "rank {}: lost the coordinator ({}); deaths of ranks this rank has no connection to are now"
-              + " noticed only by timeouts",
-          rank,
-          why);
-    }
-  }
-
-  private volatile boolean hostedByRank0;
-
-  public void coordinatorHostedByRank0(boolean b) {
-    hostedByRank0 = b;
   }
 
   // ---------------------------------------------------------------- closing

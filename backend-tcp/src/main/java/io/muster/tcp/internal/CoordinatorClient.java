@@ -4,6 +4,7 @@ import io.muster.BootstrapException;
 import io.muster.BootstrapException.Code;
 import io.muster.spi.Deadline;
 import io.muster.spi.Durations;
+import io.muster.tcp.Membership;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -26,31 +27,8 @@ import org.slf4j.LoggerFactory;
  * backoff until the deadline), receives its roster, then stays open for address lookups and for
  * news of ranks that die or leave, exchanging heartbeats so a silent coordinator is noticed too.
  */
-public final class Rendezvous implements Link.Listener, IoLoop.Timer {
-  private static final Logger log = LoggerFactory.getLogger(Rendezvous.class);
-
-  /** What the coordinator says about other ranks after the group formed. */
-  public interface Events {
-    void lost(int rank, String why);
-
-    void left(int rank);
-
-    /** The coordinator is gone; {@code graceful} when it said SHUTDOWN first. */
-    void coordinatorGone(boolean graceful, String why);
-  }
-
-  /** This rank's place in the group and its neighbours' addresses. */
-  public static final class Roster {
-    public final int rank;
-    public final int size;
-    public final Map<Integer, InetSocketAddress> addresses;
-
-    Roster(int rank, int size, Map<Integer, InetSocketAddress> addresses) {
-      this.rank = rank;
-      this.size = size;
-      this.addresses = addresses;
-    }
-  }
+public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Membership {
+  private static final Logger log = LoggerFactory.getLogger(CoordinatorClient.class);
 
   private final IoLoop loop;
   private final InetSocketAddress coordinator;
@@ -58,22 +36,30 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
   private final byte[] key;
   private final boolean hostedByRank0;
   private final long heartbeatNanos;
-  private final CompletableFuture<Roster> roster = new CompletableFuture<>();
+  private final CompletableFuture<int[]> roster = new CompletableFuture<>();
+  private final Map<Integer, InetSocketAddress> known = new HashMap<>();
+  private volatile int rank = -1;
+  private volatile int size;
   private final Map<Integer, List<Consumer<InetSocketAddress>>> lookups = new HashMap<>();
   private volatile Link link;
-  private volatile Events events;
+  private volatile Membership.Listener events;
   private volatile boolean leaving;
   private volatile boolean connectedOnce;
   private volatile String lastConnectError = "no attempt yet";
   private boolean shutdownSaid;
+  private final CoordinatorServer hosted;
+  private final java.util.concurrent.atomic.AtomicBoolean released =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
-  public Rendezvous(
+  public CoordinatorClient(
       IoLoop loop,
       InetSocketAddress coordinator,
       String job,
       byte[] key,
       boolean hostedByRank0,
-      Duration heartbeat) {
+      Duration heartbeat,
+      CoordinatorServer hosted) {
+    this.hosted = hosted;
     this.loop = loop;
     this.coordinator = coordinator;
     this.job = job;
@@ -82,8 +68,8 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
     this.heartbeatNanos = heartbeat.toNanos();
   }
 
-  /** Joins the group; returns this rank's roster once every rank has joined. */
-  public Roster join(int rank, int size, InetSocketAddress listening, Deadline deadline) {
+  /** Joins the group; returns once every rank has joined. */
+  public Membership join(int rank, int size, InetSocketAddress listening, Deadline deadline) {
     byte[] joinMessage =
         new Wire.Out()
             .i32(rank)
@@ -95,17 +81,20 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
             .toBytes();
     loop.execute(() -> dial(rank, joinMessage, deadline, 5));
     try {
-      return roster.get(Math.max(0, deadline.nanosLeft()), TimeUnit.NANOSECONDS);
+      int[] placed = roster.get(Math.max(0, deadline.nanosLeft()), TimeUnit.NANOSECONDS);
+      this.rank = placed[0];
+      this.size = placed[1];
+      return this;
     } catch (TimeoutException e) {
       roster.completeExceptionally(e);
-      close();
+      failed(deadline);
       throw timeout(deadline);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      close();
+      failed(deadline);
       throw new BootstrapException(Code.CLOSED, "interrupted while joining at " + coordinator);
     } catch (ExecutionException e) {
-      close();
+      failed(deadline);
       Throwable c = e.getCause();
       if (c instanceof BootstrapException) {
         BootstrapException b = (BootstrapException) c;
@@ -152,9 +141,9 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
           @Override
           public void established(Link l) {
             connectedOnce = true;
-            l.become(Rendezvous.this, Wire.CONTROL_LIMIT);
+            l.become(CoordinatorClient.this, Wire.CONTROL_LIMIT);
             link = l;
-            loop.addTimer(Rendezvous.this); // heartbeats, also while the group gathers
+            loop.addTimer(CoordinatorClient.this); // heartbeats, also while the group gathers
             if (roster.isDone()) {
               l.closeQuietly(new IOException("open was abandoned"));
               return;
@@ -197,9 +186,24 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
     }
   }
 
-  /** Where later news goes; set once the bootstrap exists. */
-  public void listen(Events e) {
-    this.events = e;
+  @Override
+  public void listen(Membership.Listener listener) {
+    this.events = listener;
+  }
+
+  @Override
+  public int rank() {
+    return rank;
+  }
+
+  @Override
+  public int size() {
+    return size;
+  }
+
+  @Override
+  public Map<Integer, InetSocketAddress> addresses() {
+    return known;
   }
 
   @Override
@@ -212,11 +216,10 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
           int rank = in.i32();
           int size = in.i32();
           int n = in.i32();
-          Map<Integer, InetSocketAddress> addresses = new HashMap<>();
           for (int i = 0; i < n; i++) {
-            addresses.put(in.i32(), in.address());
+            known.put(in.i32(), in.address());
           }
-          roster.complete(new Roster(rank, size, addresses));
+          roster.complete(new int[] {rank, size});
           return;
         }
       case Wire.FAIL:
@@ -226,7 +229,7 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
         {
           int rank = in.i32();
           String why = in.str();
-          Events e = events;
+          Membership.Listener e = events;
           if (e != null) {
             e.lost(rank, why);
           }
@@ -234,7 +237,7 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
         }
       case Wire.LEFT:
         {
-          Events e = events;
+          Membership.Listener e = events;
           if (e != null) {
             e.left(in.i32());
           }
@@ -275,9 +278,23 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
     }
     loop.removeTimer(this);
     failLookups();
-    Events e = events;
-    if (!leaving && e != null) {
-      e.coordinatorGone(shutdownSaid, cause.getMessage());
+    Membership.Listener e = events;
+    if (leaving || e == null) {
+      return;
+    }
+    if (hostedByRank0 && rank != 0) {
+      if (shutdownSaid) {
+        e.left(0);
+      } else {
+        e.lost(0, "rank 0, which hosts the coordinator, is unreachable: " + cause.getMessage());
+      }
+    } else if (!shutdownSaid) {
+      log.warn(
+          "rank {}: lost the coordinator at {} ({}); deaths of ranks this rank has no connection"
+              + " to are now noticed only by timeouts",
+          rank,
+          coordinator,
+          cause.getMessage());
     }
   }
 
@@ -288,7 +305,7 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
     all.forEach(w -> w.accept(null));
   }
 
-  /** Asks the coordinator for {@code rank}'s address; {@code then} gets null if it can't say. */
+  @Override
   public void lookup(int rank, Consumer<InetSocketAddress> then) {
     loop.execute(
         () -> {
@@ -338,6 +355,7 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
   }
 
   /** Says LEAVE, so the others hear this rank left rather than died, and closes the link. */
+  @Override
   public void leave(long flushNanos) {
     leaving = true;
     Link l = link;
@@ -353,10 +371,46 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
       }
     }
     close();
+    if (hosted != null) {
+      try {
+        loop.call(
+            () -> {
+              hosted.close(true);
+              return null;
+            });
+      } catch (IOException e) {
+        log.warn("stopping the coordinator at {}: {}", coordinator, e.toString());
+      }
+    }
+    releaseLoop();
+  }
+
+  @Override
+  public void abort() {
+    close();
+    if (hosted != null) {
+      loop.execute(() -> hosted.close(false));
+    }
+    releaseLoop();
+  }
+
+  /** After a failed join: the hosted coordinator stays until every rank has heard why. */
+  private void failed(Deadline deadline) {
+    close();
+    if (hosted != null) {
+      loop.execute(() -> hosted.closeWhenDone(deadline.endNanos()));
+    }
+    releaseLoop();
+  }
+
+  private void releaseLoop() {
+    if (released.compareAndSet(false, true)) {
+      loop.release();
+    }
   }
 
   /** Drops the link at once, as a dying process would. */
-  public void close() {
+  private void close() {
     leaving = true;
     loop.removeTimer(this);
     Link l = link;
@@ -365,10 +419,10 @@ public final class Rendezvous implements Link.Listener, IoLoop.Timer {
     }
   }
 
-  /** Whether the link to the coordinator is up (it counts as one of the rank's sockets). */
-  public boolean connected() {
+  @Override
+  public int sockets() {
     Link l = link;
-    return l != null && !l.isClosed();
+    return l != null && !l.isClosed() ? 1 : 0;
   }
 
   private static String hostName() {
