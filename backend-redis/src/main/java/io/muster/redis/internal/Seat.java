@@ -100,6 +100,15 @@ final class Seat {
     if (text(r.get(0)).equals("fail")) {
       throw conflict(job, text(r.get(1)));
     }
+    if (text(r.get(0)).equals("busy")) {
+      throw new BootstrapException(
+          Code.CONFIG,
+          "cannot join "
+              + job.where()
+              + ": "
+              + text(r.get(1))
+              + "; give this job another name, or wait for that one to end");
+    }
     Seat seat =
         new Seat(service, job, ((Long) r.get(1)).intValue(), size, text(r.get(2)), who, toInbox);
     seat.heartbeat.start();

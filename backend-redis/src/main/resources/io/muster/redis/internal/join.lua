@@ -12,7 +12,8 @@
 -- KEYS[1]: the group hash.
 -- ARGV: prefix, rank (-1 = assign one), size, token digest, transport, address, who,
 --       fresh instance id, lease ms, ttl ms.
--- Returns {'ok', rank, instance} or {'fail', message}.
+-- Returns {'ok', rank, instance}, {'fail', message} for a conflict every rank hears of, or
+-- {'busy', message} when a running job already has the name.
 if redis.replicate_commands then redis.replicate_commands() end
 
 local group = KEYS[1]
@@ -77,9 +78,7 @@ else
       .. redis.call('HGET', group, 'transport')
   end
   if state == 'formed' then
-    return {'fail', (problem and (problem .. '; besides, ') or '') .. 'a job of this name is'
-      .. ' already running with its ' .. theirs .. ' ranks: give this job another name, or wait'
-      .. ' for that one to end'}
+    return {'busy', 'a job of this name is already running with its ' .. theirs .. ' ranks'}
   end
   if problem then
     return failAll(problem)
