@@ -200,11 +200,11 @@ final class Seat {
   private BootstrapException timeout(Deadline deadline) {
     List<Integer> missing = new ArrayList<>();
     try {
-      Set<String> joined =
+      Set<String> joined = // every rank that came, even if it has given up since
           service.call(
               "listing the ranks that joined",
               Deadline.after(Duration.ofSeconds(2), "listing"),
-              c -> c.hkeys(text(job.key(instance, "members"))));
+              c -> c.smembers(text(job.key(instance, "came"))));
       Set<Integer> present = new TreeSet<>();
       joined.forEach(s -> present.add(Integer.parseInt(s)));
       for (int i = 0; i < size && missing.size() < 64; i++) {

@@ -4,6 +4,7 @@
 --   <instance>:who        hash: rank -> 'NONCE|pid N on HOST' of the process holding it
 --   <instance>:seat       hash: 'NONCE|…' -> rank, so a join repeated after a lost reply is harmless
 --   <instance>:alive      sorted set: rank -> end of its heartbeat lease (server time, ms)
+--   <instance>:came       set: every rank that ever joined, for naming those that never did
 --   <instance>:events     list: 'lost:R' and 'left:R', once the group is complete
 --   <instance>:next       counter for ranks assigned on request (rank -1)
 --   <instance>:go:<rank>  list: 'G' once the group is complete, 'F' once it failed
@@ -38,7 +39,7 @@ if inst then
     -- nobody of that group is alive: a crashed or abandoned job of the same name
     local n = tonumber(redis.call('HGET', group, 'size'))
     redis.call('DEL', group, key(inst, 'members'), key(inst, 'who'), key(inst, 'seat'),
-      key(inst, 'alive'), key(inst, 'events'), key(inst, 'next'))
+      key(inst, 'alive'), key(inst, 'came'), key(inst, 'events'), key(inst, 'next'))
     for i = 0, n - 1 do redis.call('DEL', key(inst, 'go:' .. i), key(inst, 'in:' .. i)) end
     inst = false
   end
@@ -118,6 +119,7 @@ end
 redis.call('HSET', whos, rank, who)
 redis.call('HSET', seats, who, rank)
 redis.call('ZADD', alive, now + lease, rank)
+redis.call('SADD', key(inst, 'came'), rank)
 local joined
 if takeover then
   joined = tonumber(redis.call('HGET', group, 'joined'))
@@ -132,7 +134,7 @@ if joined == size and not takeover then
     redis.call('PEXPIRE', go, ttl)
   end
 end
-for _, k in ipairs({group, members, whos, seats, alive, key(inst, 'next')}) do
+for _, k in ipairs({group, members, whos, seats, alive, key(inst, 'came'), key(inst, 'next')}) do
   redis.call('PEXPIRE', k, ttl)
 end
 return {'ok', rank, inst}

@@ -28,7 +28,8 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if redis.call('ZCOUNT', alive, now, '+inf') == 0 then
   local n = tonumber(redis.call('HGET', group, 'size'))
-  redis.call('DEL', group, key('members'), key('who'), key('seat'), alive, key('events'), key('next'))
+  redis.call('DEL', group, key('members'), key('who'), key('seat'), alive, key('came'),
+    key('events'), key('next'))
   for i = 0, n - 1 do redis.call('DEL', key('go:' .. i), key('in:' .. i)) end
   return 2
 end
