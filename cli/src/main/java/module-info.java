@@ -4,6 +4,7 @@
  */
 module io.muster.cli {
   requires io.muster.api;
+  requires io.muster.tcp;
   requires info.picocli;
 
   uses io.muster.spi.BootstrapProvider;

@@ -22,7 +22,12 @@ import picocli.CommandLine.Spec;
       "Bootstrap distributed jobs: ranks find each other and exchange their first messages.",
       "The backend is chosen by one URI: tcp://HOST:PORT, redis://…, zk://…, mpi:, local:NAME, env:."
     },
-    subcommands = {DemoCommand.class, RunCommand.class, HelpCommand.class},
+    subcommands = {
+      DemoCommand.class,
+      RunCommand.class,
+      CoordinatorCommand.class,
+      HelpCommand.class
+    },
     footer = {"", "Run 'muster COMMAND --help' for a command's options."})
 public final class Muster implements Runnable {
   /** Exit code for bad command lines. */
@@ -78,7 +83,8 @@ public final class Muster implements Runnable {
 
   @Override
   public void run() {
-    throw new ParameterException(spec.commandLine(), "missing a command: demo, run or help");
+    throw new ParameterException(
+        spec.commandLine(), "missing a command: demo, run, coordinator or help");
   }
 
   /** The version from the jar's manifest. */

@@ -49,6 +49,8 @@ class UsageTest {
         "run -n 2 --uri env: -- true           | env: would point the ranks back at themselves",
         "run -n 2 --uri tcp://h:1?rank=0 -- true | remove rank=",
         "run -n 2 --uri tcp://h:1?size=3 -- true | says size=3 but -n is 2",
+        "coordinator                           | Missing required option: '--port=P'",
+        "coordinator --port 70000              | --port must be 0..65535, got 70000",
       })
   void isRejectedWithExitCode2(String args, String message) {
     Captured c = Captured.muster(args.trim().split(" +"));

@@ -41,6 +41,16 @@ public record Outcome(
     return status == Status.SUCCEEDED;
   }
 
+  /** On Unix, a code of 128 + N means the process was killed by signal N. */
+  private String signal() {
+    int sig = exitCode - 128;
+    if (sig <= 0 || sig >= 64 || System.getProperty("os.name", "").startsWith("Windows")) {
+      return "";
+    }
+    String name = sig == 9 ? "SIGKILL" : sig == 15 ? "SIGTERM" : sig == 6 ? "SIGABRT" : null;
+    return " (killed by signal " + sig + (name == null ? "" : ", " + name) + ")";
+  }
+
   /** One line for people: which rank, what happened, and its last words. */
   public String describe() {
     String seconds = String.format("%.1fs", elapsed.toMillis() / 1000.0);
@@ -49,7 +59,7 @@ public record Outcome(
       case SUCCEEDED:
         return "all ranks exited with code 0 in " + seconds;
       case RANK_FAILED:
-        return "rank " + rank + " exited with code " + exitCode + tail;
+        return "rank " + rank + " exited with code " + exitCode + signal() + tail;
       case TIMED_OUT:
         return "timed out after " + seconds + " waiting for ranks " + unfinished + " (stopped)";
       case START_FAILED:
