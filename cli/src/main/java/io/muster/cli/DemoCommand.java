@@ -107,7 +107,8 @@ final class DemoCommand implements Callable<Integer> {
     GroupUris.requireBackend(spec.commandLine(), group);
     DemoSettings settings = new DemoSettings(warmup, iterations, pingPongBytes, rounds);
     String shown = BootstrapUri.redact(group);
-    muster.out.println("muster demo: starting " + ranks + " ranks on " + shown);
+    muster.out.println(
+        "muster demo: starting " + ranks + (ranks == 1 ? " rank" : " ranks") + " on " + shown);
     Outcome outcome =
         Launcher.of(ranks, group, JavaCommand.forMain(DemoRank.class, settings.toArgs()))
             .timeout(timeout)
@@ -116,8 +117,9 @@ final class DemoCommand implements Callable<Integer> {
     if (outcome.succeeded()) {
       muster.out.printf(
           Locale.ROOT,
-          "demo OK: %d ranks over %s in %.1fs%n",
+          "demo OK: %d rank%s over %s in %.1fs%n",
           ranks,
+          ranks == 1 ? "" : "s",
           shown,
           outcome.elapsed().toMillis() / 1000.0);
       return 0;

@@ -45,7 +45,7 @@ class DemoProcessTest {
     Outcome o = launch(1, "local:solo");
     assertTrue(o.succeeded(), o.describe() + "\n" + printed());
     String text = out.toString(StandardCharsets.UTF_8);
-    assertTrue(text.contains("[0] 1 ranks; open() time"), printed());
+    assertTrue(text.contains("[0] 1 rank; open() time"), printed());
     assertTrue(text.matches("(?s).*\\[0]  +0 .*\\[0]  +max .*"), printed());
   }
 

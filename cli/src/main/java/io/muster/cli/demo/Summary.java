@@ -16,8 +16,9 @@ final class Summary {
     s.append(
         String.format(
             Locale.ROOT,
-            "%d ranks; open() time, then mean time per operation over %d after %d warm-up%n",
+            "%d rank%s; open() time, then mean time per operation over %d after %d warm-up%n",
             ranks.size(),
+            ranks.size() == 1 ? "" : "s",
             settings.iterations(),
             settings.warmup()));
     s.append(String.format(Locale.ROOT, ROW, "rank", "open", "allGather", "ring", "barrier"));
