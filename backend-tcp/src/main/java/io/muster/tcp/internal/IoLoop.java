@@ -121,6 +121,9 @@ public final class IoLoop {
         throw new IOException(e);
       }
     }
+    if (!thread.isAlive()) {
+      throw new IOException("the muster-io loop has stopped");
+    }
     java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
     execute(
         () -> {
@@ -256,6 +259,10 @@ public final class IoLoop {
         }
       } catch (IOException | RuntimeException e) {
         log.error("muster-io loop error; carrying on", e);
+      } catch (Error e) {
+        // The loop must outlive a handler's error (say, no heap left for a huge frame): every
+        // rank in this JVM depends on it.
+        log.error("muster-io loop error; carrying on", e);
       }
     }
     shutdown();
@@ -271,6 +278,8 @@ public final class IoLoop {
       // closed under us: nothing left to do for it
     } catch (IOException | RuntimeException e) {
       h.failed(e);
+    } catch (OutOfMemoryError e) {
+      h.failed(new IOException("out of memory handling this connection: " + e.getMessage(), e));
     }
   }
 
