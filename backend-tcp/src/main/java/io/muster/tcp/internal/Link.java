@@ -61,7 +61,7 @@ public final class Link implements IoLoop.Handler {
   private int bodyPos;
   private byte bodyType;
   private int bodyTag;
-  private volatile boolean suspended;
+  private final AtomicBoolean suspended = new AtomicBoolean();
   private volatile long resumeAt;
   private volatile long lastReadNanos = System.nanoTime();
 
@@ -341,13 +341,18 @@ public final class Link implements IoLoop.Handler {
           reading.set(false);
         }
       } else {
-        suspend(); // a spinning receiver reads this link; don't spin the loop on readiness
+        suspendReads(); // a spinning receiver reads this link; don't spin the loop on readiness
+        if (!reading.get()) {
+          resumeReads(); // it left between our look and our suspension
+        }
       }
     }
   }
 
   /**
-   * Reads what has arrived, for a receiver that spins on this link.
+   * Reads what has arrived, for a receiver that spins on this link. While receivers poll, the loop
+   * stops watching the link (no wake-up per message on the loop thread, which would compete with
+   * them for cores); it watches again once nobody has polled for a moment.
    *
    * @return whether anything was read
    */
@@ -356,6 +361,10 @@ public final class Link implements IoLoop.Handler {
       return false;
     }
     try {
+      resumeAt = System.nanoTime() + LINGER_NANOS;
+      if (!suspended.get()) {
+        suspendReads();
+      }
       return readFrames();
     } catch (IOException | RuntimeException e) {
       failed(e);
@@ -367,47 +376,47 @@ public final class Link implements IoLoop.Handler {
 
   /** A spinning receiver stopped; if it now parks, the loop must read for it at once. */
   public void stopPolling(boolean stillWaiting) {
-    if (!suspended) {
-      return;
-    }
     if (stillWaiting) {
-      loop.execute(this::resumeReading);
+      resumeReads();
     } else {
       resumeAt = System.nanoTime() + LINGER_NANOS;
     }
   }
 
-  private void suspend() {
-    if (!suspended) {
-      key.interestOpsAnd(~SelectionKey.OP_READ);
+  /** Stops the loop from watching this link for reads. Any thread. */
+  private void suspendReads() {
+    if (suspended.compareAndSet(false, true)) {
       resumeAt = System.nanoTime() + LINGER_NANOS;
-      suspended = true;
+      SelectionKey k = key;
+      if (k != null && k.isValid()) {
+        k.interestOpsAnd(~SelectionKey.OP_READ);
+      }
       loop.fast();
       loop.addTimer(resumer);
     }
-    if (!reading.get()) {
-      resumeReading(); // the receiver left between our look and our suspension
+  }
+
+  /** Has the loop watch this link for reads again. Any thread. */
+  private void resumeReads() {
+    if (suspended.compareAndSet(true, false)) {
+      loop.removeTimer(resumer);
+      loop.slow();
+      SelectionKey k = key;
+      if (k != null && k.isValid()) {
+        k.interestOpsOr(SelectionKey.OP_READ);
+        if (!loop.inLoop()) {
+          loop.wakeup(); // a sleeping select would not see the new interest until it wakes
+        }
+      }
     }
   }
 
   private final IoLoop.Timer resumer =
       now -> {
-        if (suspended && !reading.get() && now - resumeAt >= 0) {
-          resumeReading();
+        if (!reading.get() && now - resumeAt >= 0) {
+          resumeReads();
         }
       };
-
-  private void resumeReading() {
-    if (suspended) {
-      suspended = false;
-      loop.removeTimer(resumer);
-      loop.slow();
-      SelectionKey k = key;
-      if (k.isValid()) {
-        k.interestOpsOr(SelectionKey.OP_READ);
-      }
-    }
-  }
 
   /**
    * One read, then every complete frame in the buffer to the listener; loops while reads fill it.
@@ -530,9 +539,7 @@ public final class Link implements IoLoop.Handler {
     } catch (IOException e) {
       log.debug("closing link to {}", remote, e);
     }
-    if (suspended) {
-      loop.execute(this::resumeReading);
-    }
+    resumeReads();
     writeLock.lock();
     try {
       queue.clear();
