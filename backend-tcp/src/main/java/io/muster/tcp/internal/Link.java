@@ -26,6 +26,9 @@ public final class Link implements IoLoop.Handler {
   /** Heap arrays are written and read in windows this big, so the JDK never copies more at once. */
   private static final int WINDOW = 256 * 1024;
 
+  /** Above this size, a message the kernel does not take at once is lent, not copied. */
+  private static final int BIG = 1 << 20;
+
   /** Queued bytes above which a sender waits for the network to take some. */
   private static final long QUEUE_LIMIT = 64L << 20;
 
@@ -154,12 +157,24 @@ public final class Link implements IoLoop.Handler {
    * @throws IOException if the link is closed or the socket fails
    */
   public void send(byte type, int tag, byte[] payload) throws IOException {
+    send(type, tag, payload, false);
+  }
+
+  /**
+   * Sends one frame.
+   *
+   * @param owned whether the link may keep {@code payload} (nobody changes it later): then what the
+   *     kernel does not take is queued without a copy
+   */
+  void send(byte type, int tag, byte[] payload, boolean owned) throws IOException {
+    boolean mayWait = !loop.inLoop(); // the loop must never wait for itself
     writeLock.lock();
     try {
       if (closed.get()) {
         throw closedException();
       }
       lastWriteNanos = System.nanoTime();
+      int off = 0;
       if (queue.isEmpty()) {
         if (payload.length + Wire.HEADER <= small.capacity()) {
           small.clear();
@@ -176,38 +191,65 @@ public final class Link implements IoLoop.Handler {
         channel.write(header);
         if (header.hasRemaining()) {
           enqueue(header);
-          enqueue(ByteBuffer.wrap(payload.clone()));
         } else {
-          int off = writeFrom(payload);
-          if (off < payload.length) {
-            enqueue(ByteBuffer.wrap(java.util.Arrays.copyOfRange(payload, off, payload.length)));
-          }
+          off = writeFrom(payload);
         }
       } else {
         enqueue(header(type, tag, payload.length));
-        enqueue(ByteBuffer.wrap(payload.clone()));
       }
-      long wait = writeTimeoutNanos;
-      while (queued > QUEUE_LIMIT && !closed.get()) {
-        if (wait <= 0) {
-          throw new IOException(
-              remote
-                  + " has not taken "
-                  + (queued >> 20)
-                  + " MiB queued for it in "
-                  + java.time.Duration.ofNanos(writeTimeoutNanos).toSeconds()
-                  + "s; is that process stopped?");
-        }
-        try {
-          wait = drained.awaitNanos(wait);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException(
-              "interrupted while the queue to " + remote + " drains");
+      if (off == payload.length) {
+        return;
+      }
+      if (owned) {
+        enqueue(ByteBuffer.wrap(payload, off, payload.length - off));
+      } else if (payload.length > BIG && mayWait) {
+        // Rather than copy a large message, lend it to the loop and wait until the kernel has
+        // it all: the wait is on the network, never on the receiver's recv.
+        ByteBuffer rest = ByteBuffer.wrap(payload, off, payload.length - off);
+        enqueue(rest);
+        awaitWritten(rest);
+        return;
+      } else {
+        enqueue(ByteBuffer.wrap(java.util.Arrays.copyOfRange(payload, off, payload.length)));
+      }
+      if (mayWait) {
+        long wait = writeTimeoutNanos;
+        while (queued > QUEUE_LIMIT && !closed.get()) {
+          wait = awaitDrain(wait);
         }
       }
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /** Waits (holding writeLock) until {@code b} has gone to the kernel. */
+  private void awaitWritten(ByteBuffer b) throws IOException {
+    long wait = writeTimeoutNanos;
+    while (b.hasRemaining() && !closed.get()) {
+      wait = awaitDrain(wait);
+    }
+    if (b.hasRemaining()) {
+      throw closedException();
+    }
+  }
+
+  private long awaitDrain(long wait) throws IOException {
+    if (wait <= 0) {
+      throw new IOException(
+          remote
+              + " has not taken "
+              + (queued >> 20)
+              + " MiB queued for it in "
+              + java.time.Duration.ofNanos(writeTimeoutNanos).toSeconds()
+              + "s; is that process stopped?");
+    }
+    try {
+      return drained.awaitNanos(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException(
+          "interrupted while the queue to " + remote + " drains");
     }
   }
 
@@ -260,6 +302,7 @@ public final class Link implements IoLoop.Handler {
           }
         }
         queue.pollFirst();
+        drained.signalAll(); // a sender may be waiting for this very buffer
       }
       key.interestOpsAnd(~SelectionKey.OP_WRITE);
       drained.signalAll();
