@@ -224,6 +224,9 @@ public final class Handshake {
 
     /** The dialler failed the proof: a token or job mismatch. */
     default void refused(Hello hello, BootstrapException why) {}
+
+    /** A dialler that said HELLO went away before the link was established. */
+    default void abandoned(Hello hello, Link link) {}
   }
 
   /** The answering side's listener until the link is established. */
@@ -372,6 +375,9 @@ public final class Handshake {
 
     @Override
     public void onClosed(Link l, Exception cause) {
+      if (hello != null) {
+        gate.abandoned(hello, l);
+      }
       if (hello == null && !(cause instanceof java.io.EOFException)) {
         log.warn(
             "dropped a connection from {} to {}: {}", l.remote(), endpoint, cause.getMessage());

@@ -38,6 +38,9 @@ public final class Setup {
       new ConcurrentHashMap<>();
   private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
   private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+  private final Set<Thread> created =
+      java.util.Collections.synchronizedSet(
+          java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
   private volatile BootstrapException closed;
 
   Setup(Bootstrap bootstrap, Duration timeout) {
@@ -65,6 +68,7 @@ public final class Setup {
                       },
                       threadPrefix + count.incrementAndGet());
               t.setDaemon(true);
+              created.add(t);
               return t;
             });
   }
@@ -170,7 +174,22 @@ public final class Setup {
     }
     executor.shutdownNow();
     try {
-      if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      boolean done = executor.awaitTermination(5, TimeUnit.SECONDS);
+      // The workers have finished their tasks; wait for the threads themselves to end, so none
+      // outlives close.
+      List<Thread> workers;
+      synchronized (created) {
+        workers = List.copyOf(created);
+      }
+      for (Thread t : workers) {
+        long left = end - System.nanoTime();
+        if (left > 0) {
+          TimeUnit.NANOSECONDS.timedJoin(t, left);
+        }
+        done &= !t.isAlive();
+      }
+      if (!done) {
         List<String> stuck = new ArrayList<>();
         for (Thread t : threads) {
           stuck.add(
