@@ -15,6 +15,7 @@ import io.muster.spi.BootstrapUri;
 import io.muster.spi.CommonOptions;
 import io.muster.spi.Option;
 import io.muster.spi.Options;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClient;
 
 /** Redis servers that refuse the client, die or restart: each test has a server of its own. */
@@ -177,6 +182,62 @@ class RedisServerFailureTest {
         RedisGroups.closeAll(oldRedis);
       }
     }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"tcp", "redis"})
+  void aServerThatStallsLongerThanALeaseDeclaresNobodyLost(String transport) throws Exception {
+    try (RedisServer redis = RedisServer.start("--enable-debug-command", "local")) {
+      String job = RedisGroups.job();
+      List<Bootstrap> group =
+          RedisGroups.openAll(
+              redis.uri("job=" + job + "&transport=" + transport + "&heartbeat=1s&timeout=60s"), 3);
+      try {
+        RedisGroups.onEach(group, Bootstrap::barrier);
+        long stallEnd;
+        try (RedisClient c =
+            RedisClient.builder()
+                .hostAndPort(new HostAndPort("127.0.0.1", redis.port()))
+                .clientConfig(
+                    DefaultJedisClientConfig.builder().socketTimeoutMillis(20_000).build())
+                .build()) {
+          c.sendCommand(() -> "DEBUG".getBytes(StandardCharsets.US_ASCII), "SLEEP", "4.5");
+          stallEnd = serverMillis(c);
+          // every rank renews its lease after the stall (each one's had run out during it)
+          RedisGroups.await(
+              "every rank renewed its lease after the stall",
+              Duration.ofSeconds(20),
+              () -> {
+                String instance = c.hget("muster:{" + job + "}:group", "instance");
+                List<Double> leases = new ArrayList<>();
+                for (int r = 0; r < 3; r++) {
+                  leases.add(c.zscore("muster:{" + job + "}:" + instance + ":alive", "" + r));
+                }
+                return leases.stream().allMatch(l -> l != null && l > stallEnd + 3000);
+              });
+        }
+        RedisGroups.onEach(
+            group,
+            b -> {
+              for (int peer = 0; peer < 3; peer++) {
+                b.send(peer, 6, new byte[] {(byte) b.rank()});
+              }
+              for (int peer = 0; peer < 3; peer++) {
+                assertArrayEquals(new byte[] {(byte) peer}, b.recv(peer, 6));
+              }
+              b.barrier();
+            });
+      } finally {
+        RedisGroups.closeAll(group);
+      }
+    }
+  }
+
+  private static long serverMillis(RedisClient c) {
+    return (Long)
+        c.eval(
+            "local t = redis.call('TIME')"
+                + " return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)");
   }
 
   @Test

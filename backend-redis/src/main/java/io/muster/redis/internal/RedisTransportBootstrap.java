@@ -32,11 +32,15 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
   /** Connections a rank's senders share. */
   private static final int SEND_CONNECTIONS = 8;
 
+  /** Connections of the seat: the opening thread, then the heartbeat thread. */
+  private static final int SEAT_CONNECTIONS = 2;
+
   /** Upper bound on how long close waits for the reader thread. */
   private static final long READER_JOIN_MILLIS = 2_000;
 
   private final Seat seat;
   private final RedisService service;
+  private final RedisService senders; // apart, so busy senders never delay a heartbeat
   private final JobSettings job;
   private final List<List<byte[]>> groupAndInbox = new ArrayList<>();
   private final byte[] instance;
@@ -48,10 +52,11 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
   private volatile boolean closing;
   private volatile boolean crashing;
 
-  private RedisTransportBootstrap(Seat seat, Duration timeout) {
+  private RedisTransportBootstrap(Seat seat, RedisService senders, Duration timeout) {
     super(seat.rank(), seat.size(), timeout, seat.job().where());
     this.seat = seat;
     this.service = seat.service();
+    this.senders = senders;
     this.job = seat.job();
     this.instance = JobSettings.bytes(seat.instance());
     this.ttl = JobSettings.bytes(job.ttl().toMillis());
@@ -69,14 +74,24 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
         Deadline.after(
             timeout,
             "open of " + job.where() + (rank >= 0 ? " as rank " + rank : " (rank to assign)"));
-    RedisService service = new RedisService(endpoint, job.clientName(), SEND_CONNECTIONS);
+    RedisService service = new RedisService(endpoint, job.clientName(), SEAT_CONNECTIONS);
+    RedisService senders = null;
     try {
       Seat seat = Seat.join(service, job, rank, size, "", true, deadline);
-      RedisTransportBootstrap b = new RedisTransportBootstrap(seat, timeout);
-      seat.heartbeat().listen(b.new Events());
-      b.reader.start();
-      return b;
+      try {
+        senders = new RedisService(endpoint, job.clientName(), SEND_CONNECTIONS);
+        RedisTransportBootstrap b = new RedisTransportBootstrap(seat, senders, timeout);
+        seat.heartbeat().listen(b.new Events());
+        b.reader.start();
+        return b;
+      } catch (RuntimeException e) {
+        seat.leave(TimeUnit.SECONDS.toNanos(1));
+        throw e;
+      }
     } catch (RuntimeException e) {
+      if (senders != null) {
+        senders.close();
+      }
       service.close();
       throw e;
     }
@@ -117,7 +132,7 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
     for (int piece = 0; piece < pieces; piece++) {
       byte[] entry = Envelope.encode(rank(), tag, id, piece, message);
       Object n =
-          service.script(
+          senders.script(
               Script.PUSH,
               "sending to rank " + peer,
               deadline,
@@ -265,6 +280,7 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
         seat.leave(TimeUnit.SECONDS.toNanos(2));
       }
     } finally {
+      senders.close();
       service.close();
     }
   }

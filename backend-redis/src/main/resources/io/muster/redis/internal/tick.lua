@@ -17,15 +17,19 @@ if redis.call('HGET', group, 'instance') ~= inst then
 end
 local function key(name) return prefix .. inst .. ':' .. name end
 local alive, events = key('alive'), key('events')
-if redis.call('HGET', key('who'), rank) ~= who or not redis.call('ZSCORE', alive, rank) then
+local mine = redis.call('ZSCORE', alive, rank)
+if redis.call('HGET', key('who'), rank) ~= who or not mine then
   return {'dropped'}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- A rank whose own lease ran out was itself paused (a long GC, an overloaded host) or Redis was:
+-- it renews, but does not judge the others this time, since they may have been paused with it.
+local onTime = tonumber(mine) >= now
 redis.call('ZADD', alive, now + lease, rank)
 
 local state = redis.call('HGET', group, 'state')
-if state == 'formed' then
+if state == 'formed' and onTime then
   for _, dead in ipairs(redis.call('ZRANGEBYSCORE', alive, '-inf', '(' .. now)) do
     redis.call('ZREM', alive, dead)
     redis.call('RPUSH', events, 'lost:' .. dead)
