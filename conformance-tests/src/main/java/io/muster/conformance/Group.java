@@ -197,7 +197,13 @@ public final class Group {
               : "";
       AssertionError e =
           new AssertionError(
-              where + code + first.getMessage() + "\n  (group " + redact(uri) + ")", first);
+              where
+                  + code
+                  + (first.getMessage() != null ? first.getMessage() : first.toString())
+                  + "\n  (group "
+                  + redact(uri)
+                  + ")",
+              first);
       for (int i = 1; i < all.size() && i < 4; i++) {
         e.addSuppressed(all.get(i));
       }
