@@ -15,6 +15,11 @@ public interface InlineProgress {
    */
   boolean poll(int peer);
 
-  /** Called once when that receiver stops spinning, whether it got its message or will park. */
-  default void stopPolling(int peer) {}
+  /**
+   * Called once when that receiver stops spinning.
+   *
+   * @param stillWaiting true when the receiver will now park and relies on the transport to deliver
+   *     without it; false when it got its message (or failed)
+   */
+  default void stopPolling(int peer, boolean stillWaiting) {}
 }

@@ -117,7 +117,7 @@ public final class Mailbox {
           spinning = false;
           Spin.stop();
           if (progress != null) {
-            progress.stopPolling(peer);
+            progress.stopPolling(peer, true);
           }
           continue; // one more look before parking
         }
@@ -153,7 +153,7 @@ public final class Mailbox {
       if (spinning) {
         Spin.stop();
         if (progress != null) {
-          progress.stopPolling(peer);
+          progress.stopPolling(peer, false);
         }
       }
       leave(key, s);

@@ -1,0 +1,138 @@
+package io.muster.tcp.internal;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A listening socket on the shared loop. Each accepted connection starts with a {@link
+ * Handshake.Answerer}; a connection that has not said HELLO within {@link #HELLO_TIMEOUT_NANOS} is
+ * closed, so a silent scanner holds nothing for long.
+ */
+final class Acceptor implements IoLoop.Handler, IoLoop.Timer {
+  private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
+  private static final long HELLO_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final int BACKLOG = 4096;
+
+  private final IoLoop loop;
+  private final ServerSocketChannel server;
+  private final InetSocketAddress address;
+  private final Handshake.Gatekeeper gate;
+  private final List<Handshake.Answerer> pending = new ArrayList<>();
+  private SelectionKey key;
+
+  private Acceptor(IoLoop loop, ServerSocketChannel server, Handshake.Gatekeeper gate)
+      throws IOException {
+    this.loop = loop;
+    this.server = server;
+    this.address = (InetSocketAddress) server.getLocalAddress();
+    this.gate = gate;
+  }
+
+  /**
+   * Binds {@code at} and starts accepting on the loop. An address in use is retried with jittered
+   * backoff until {@code deadlineNanos}.
+   */
+  static Acceptor open(
+      IoLoop loop, InetSocketAddress at, Handshake.Gatekeeper gate, long deadlineNanos)
+      throws IOException {
+    long backoff = 5;
+    while (true) {
+      ServerSocketChannel server = ServerSocketChannel.open();
+      try {
+        server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        server.bind(at, BACKLOG);
+        Acceptor a = new Acceptor(loop, server, gate);
+        loop.call(
+            () -> {
+              a.key = loop.register(server, SelectionKey.OP_ACCEPT, a);
+              loop.addTimer(a);
+              return null;
+            });
+        return a;
+      } catch (BindException e) {
+        server.close();
+        if (at.getPort() == 0 || System.nanoTime() + backoff * 1_000_000 - deadlineNanos > 0) {
+          throw e;
+        }
+        log.info("{} is in use; retrying in {} ms", at, backoff);
+        try {
+          Thread.sleep(backoff / 2 + ThreadLocalRandom.current().nextLong(backoff));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while binding " + at);
+        }
+        backoff = Math.min(backoff * 2, 500);
+      } catch (IOException | RuntimeException e) {
+        server.close();
+        throw e;
+      }
+    }
+  }
+
+  InetSocketAddress address() {
+    return address;
+  }
+
+  @Override
+  public void ready(SelectionKey k) throws IOException {
+    SocketChannel ch;
+    while ((ch = server.accept()) != null) {
+      Handshake.Answerer answerer = new Handshake.Answerer(gate, address.toString());
+      try {
+        answerer.attach(Link.accepted(loop, ch, answerer, Wire.HANDSHAKE_LIMIT));
+        pending.add(answerer);
+      } catch (IOException e) {
+        log.debug("could not register an accepted connection", e);
+        ch.close();
+      }
+    }
+  }
+
+  @Override
+  public void tick(long now) {
+    pending.removeIf(
+        a -> {
+          Link l = a.link();
+          if (l != null && l.isClosed() || a.greeted()) {
+            return true;
+          }
+          if (now - a.openedNanos() > HELLO_TIMEOUT_NANOS) {
+            if (l != null) {
+              l.closeQuietly(new IOException("no HELLO within 10s"));
+            }
+            return true;
+          }
+          return false;
+        });
+  }
+
+  @Override
+  public void failed(Exception cause) {
+    log.warn("the listener on {} failed: {}", address, cause.toString());
+    close();
+  }
+
+  /** Stops listening; call on the loop thread. */
+  void close() {
+    loop.removeTimer(this);
+    if (key != null) {
+      key.cancel();
+    }
+    try {
+      server.close();
+    } catch (IOException e) {
+      log.debug("closing listener {}", address, e);
+    }
+  }
+}
