@@ -191,19 +191,23 @@ public final class RankProcess {
 
   /**
    * Rule 8 in real processes: the last rank dies (killed by the parent, or by halting itself) once
-   * every rank is past a barrier; each survivor has an allGather pending and must see PEER_LOST
-   * naming it, then later calls too, and the survivors go on among themselves.
+   * every rank is past a barrier. Each survivor has a recv from it and an allGather pending. The
+   * recv must fail with PEER_LOST naming it in time, later calls too, and the survivors go on among
+   * themselves ({@code rule8-p2p}); the allGather must fail the same way, and so must a barrier
+   * started afterwards ({@code rule8-collective}). {@code rule8} sums both up.
    */
   private void peerLoss(Bootstrap b, boolean selfKill, Duration bound) {
     int n = b.size();
     int victim = n - 1;
     int[] survivors = IntStream.range(0, victim).toArray();
+    if (n < 2) {
+      result(PEER_LOSS, "SKIP", "needs two ranks or more");
+      return;
+    }
     String step = "barrier";
+    Task<List<byte[]>> gather = null;
+    boolean p2p = false;
     try {
-      if (n < 2) {
-        result(PEER_LOSS, "SKIP", "needs two ranks or more");
-        return;
-      }
       b.barrier();
       if (b.rank() == victim) {
         step = "hearing from every survivor";
@@ -220,16 +224,16 @@ public final class RankProcess {
         return;
       }
       b.send(victim, 80, new byte[1]);
-      step = "an allGather pending as rank " + victim + " dies";
-      Task<List<byte[]>> gather = Task.start("allGather", () -> b.allGather(new byte[8]));
-      Throwable f = gather.failure(step, PROMPT);
+      gather = Task.start("allGather", () -> b.allGather(new byte[8]));
+      step = "a recv pending as rank " + victim + " dies";
+      Task<byte[]> pending = Task.start("recv", () -> b.recv(victim, 81, PROMPT));
+      Throwable f = pending.failure(step, PROMPT);
       event("lost-at", String.valueOf(System.currentTimeMillis()));
       BootstrapConformanceKit.assertCodeAndRank(f, Code.PEER_LOST, victim, step);
       step = "later calls that need rank " + victim;
-      Checks.expect(Code.PEER_LOST, "recv from the dead rank", () -> b.recv(victim, 81, PROMPT));
-      Checks.expect(Code.PEER_LOST, "send to the dead rank", () -> b.send(victim, 81, new byte[1]));
-      step = "the survivors going on";
-      b.groupBarrier(survivors);
+      Checks.expect(Code.PEER_LOST, "recv from the dead rank", () -> b.recv(victim, 82, PROMPT));
+      Checks.expect(Code.PEER_LOST, "send to the dead rank", () -> b.send(victim, 82, new byte[1]));
+      step = "the survivors going on with point-to-point messages";
       int next = (b.rank() + 1) % survivors.length;
       int prev = (b.rank() - 1 + survivors.length) % survivors.length;
       b.send(next, 83, Payloads.header(4, b.rank()));
@@ -237,14 +241,22 @@ public final class RankProcess {
       if (got != prev) {
         throw new AssertionError("survivor ring: expected rank " + prev + ", got " + got);
       }
-      b.groupBarrier(survivors);
+      p2p = true;
+      result(PEER_LOSS + "-p2p", "PASS", "recv and send fail with PEER_LOST naming " + victim);
+
+      step = "an allGather pending as rank " + victim + " died";
+      Throwable g = gather.failure(step, bound.plusSeconds(5));
+      BootstrapConformanceKit.assertCodeAndRank(g, Code.PEER_LOST, victim, step);
       step = "a barrier started after rank " + victim + " died";
       Throwable later = Task.run("barrier", b::barrier).failure(step, bound.plusSeconds(5));
       BootstrapConformanceKit.assertCodeAndRank(later, Code.PEER_LOST, victim, step);
-      b.groupBarrier(survivors); // nobody closes while another survivor still needs it
+      b.groupBarrier(survivors); // the survivors' collectives go on; nobody closes too early
+      result(PEER_LOSS + "-collective", "PASS", "collectives fail with PEER_LOST naming " + victim);
       result(PEER_LOSS, "PASS", "PEER_LOST naming rank " + victim + "; survivors went on");
     } catch (Throwable t) {
-      result(PEER_LOSS, "FAIL", step + ": " + describe(t));
+      String why = step + ": " + describe(t);
+      result(PEER_LOSS + (p2p ? "-collective" : "-p2p"), "FAIL", why);
+      result(PEER_LOSS, "FAIL", why);
     }
   }
 
