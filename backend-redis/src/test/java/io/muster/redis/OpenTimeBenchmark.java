@@ -67,15 +67,15 @@ public final class OpenTimeBenchmark {
     long start = System.currentTimeMillis() + 5000; // time enough for every JVM to start
     List<Process> ps = new ArrayList<>();
     for (int r = 0; r < n; r++) {
-      ps.add(RankProcess.start(uri, String.valueOf(r), String.valueOf(n), "time", "" + start));
+      ps.add(RankJvm.start(uri, String.valueOf(r), String.valueOf(n), "time", "" + start));
     }
     List<List<Long>> rounds = new ArrayList<>();
-    for (int i = 0; i < RankProcess.ROUNDS; i++) {
+    for (int i = 0; i < RankJvm.ROUNDS; i++) {
       rounds.add(new ArrayList<>());
     }
     for (Process p : ps) {
       String line;
-      while ((line = RankProcess.readLine(p)) != null) {
+      while ((line = RankJvm.readLine(p)) != null) {
         if (line.startsWith("open-us round=")) {
           String[] f = line.split("[= ]");
           rounds.get(Integer.parseInt(f[2])).add(Long.parseLong(f[3]));
@@ -85,7 +85,7 @@ public final class OpenTimeBenchmark {
       }
       p.waitFor(30, TimeUnit.SECONDS);
     }
-    for (int round = 0; round < RankProcess.ROUNDS; round++) {
+    for (int round = 0; round < RankJvm.ROUNDS; round++) {
       List<Long> t = rounds.get(round);
       if (t.size() == n) {
         System.out.printf(

@@ -34,14 +34,14 @@ class RedisProcessTest {
   @ValueSource(strings = {"tcp", "redis"})
   void aKilledRankProcessIsReportedLostWithinFiveSeconds(String transport) throws Exception {
     String uri = redis.uri("job=" + RedisGroups.job() + "&transport=" + transport + "&timeout=60s");
-    Process rank2 = RankProcess.start(uri, "2", "3", "hold");
+    Process rank2 = RankJvm.start(uri, "2", "3", "hold");
     try {
       List<Callable<Bootstrap>> open =
           List.of(() -> Bootstrap.open(uri, 0, 3), () -> Bootstrap.open(uri, 1, 3));
       List<Bootstrap> alive = RedisGroups.parallel(open);
       try {
         RedisGroups.onEach(alive, Bootstrap::barrier);
-        assertEquals("ready", RankProcess.readLine(rank2));
+        assertEquals("ready", RankJvm.readLine(rank2));
         rank2.destroyForcibly(); // SIGKILL: no goodbye of any kind
         rank2.waitFor(10, TimeUnit.SECONDS);
         long killed = System.nanoTime();

@@ -251,12 +251,15 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
     if (news.rank() == rank() || news.rank() < 0 || news.rank() >= size()) {
       return;
     }
-    String why =
-        news.left()
-            ? "rank " + news.rank() + " closed its bootstrap"
-            : seat.heartbeat().lostMessage(news.rank());
-    mailbox()
-        .peerLost(news.rank(), new BootstrapException(Code.PEER_LOST, why, List.of(news.rank())));
+    if (news.left()) {
+      String why = "rank " + news.rank() + " closed its bootstrap";
+      mailbox()
+          .peerLeft(news.rank(), new BootstrapException(Code.PEER_LOST, why, List.of(news.rank())));
+    } else {
+      String why = seat.heartbeat().lostMessage(news.rank());
+      mailbox()
+          .peerLost(news.rank(), new BootstrapException(Code.PEER_LOST, why, List.of(news.rank())));
+    }
   }
 
   @Override

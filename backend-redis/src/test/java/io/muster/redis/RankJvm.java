@@ -4,7 +4,6 @@ import io.muster.Bootstrap;
 import io.muster.BootstrapException;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,15 +12,15 @@ import java.util.List;
  * processes. Its stdout says what happened, one line per event.
  *
  * <pre>
- *   RankProcess URI RANK SIZE hold            open, barrier, print "ready", wait until killed
- *   RankProcess URI RANK SIZE time START_MS   time open() at START_MS, +3 s and +6 s (epoch ms)
+ *   RankJvm URI RANK SIZE hold            open, barrier, print "ready", wait until killed
+ *   RankJvm URI RANK SIZE time START_MS   time open() at START_MS, +3 s and +6 s (epoch ms)
  * </pre>
  */
-public final class RankProcess {
+public final class RankJvm {
   /** How many times {@code time} opens a group. */
   static final int ROUNDS = 3;
 
-  private RankProcess() {}
+  private RankJvm() {}
 
   public static void main(String[] args) throws Exception {
     String uri = args[0];
@@ -68,7 +67,7 @@ public final class RankProcess {
     }
   }
 
-  /** Starts {@code RankProcess} with the test's class path. */
+  /** Starts {@code RankJvm} with the test's class path. */
   static Process start(String... args) throws IOException {
     List<String> cp = new ArrayList<>();
     for (String p : List.of("jdk.module.path", "java.class.path")) {
@@ -79,7 +78,7 @@ public final class RankProcess {
     }
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.addAll(List.of("-cp", String.join(File.pathSeparator, cp), RankProcess.class.getName()));
+    cmd.addAll(List.of("-cp", String.join(File.pathSeparator, cp), RankJvm.class.getName()));
     cmd.addAll(List.of(args));
     return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }
@@ -92,9 +91,5 @@ public final class RankProcess {
       line.append((char) c);
     }
     return c < 0 && line.length() == 0 ? null : line.toString();
-  }
-
-  static String text(byte[] b) {
-    return new String(b, StandardCharsets.UTF_8);
   }
 }

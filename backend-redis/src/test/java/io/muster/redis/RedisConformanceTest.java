@@ -1,0 +1,46 @@
+package io.muster.redis;
+
+import io.muster.Bootstrap;
+import io.muster.conformance.BootstrapConformanceKit;
+import io.muster.tcp.TcpBootstrap;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** {@code redis://…} (messages over TCP) against the whole kit, ranks as threads. */
+@ExtendWith(JobsAreNamespaces.class)
+class RedisConformanceTest extends BootstrapConformanceKit {
+  static RedisServer redis;
+
+  @BeforeAll
+  static void start() throws Exception {
+    redis = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    redis.close();
+  }
+
+  @Override
+  protected String groupUri(int size) {
+    return redis.uri("job=" + RedisGroups.job());
+  }
+
+  @Override
+  protected boolean supportsRankAssignment() {
+    return true;
+  }
+
+  @Override
+  protected List<InetSocketAddress> garbageTargets(String uri, List<Bootstrap> group) {
+    List<InetSocketAddress> ports = new ArrayList<>();
+    for (Bootstrap b : group) {
+      ports.add(((TcpBootstrap) b).address());
+    }
+    return ports;
+  }
+}

@@ -1,0 +1,48 @@
+package io.muster.redis;
+
+import io.muster.Bootstrap;
+import io.muster.conformance.BootstrapConformanceKit;
+import io.muster.redis.internal.RedisTransportBootstrap;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code redis://…?transport=redis} (every message through Redis) against the whole kit, ranks as
+ * threads. Ranks accept no connections, so rule 10 has no port to send garbage to; the inbox's own
+ * garbage test is in {@link RedisBackendTest}.
+ */
+@ExtendWith(JobsAreNamespaces.class)
+class RedisTransportConformanceTest extends BootstrapConformanceKit {
+  static RedisServer redis;
+
+  @BeforeAll
+  static void start() throws Exception {
+    redis = RedisServer.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    redis.close();
+  }
+
+  @Override
+  protected String groupUri(int size) {
+    return redis.uri("job=" + RedisGroups.job() + "&transport=redis");
+  }
+
+  @Override
+  protected boolean supportsRankAssignment() {
+    return true;
+  }
+
+  @Override
+  protected void crash(Bootstrap rank) {
+    ((RedisTransportBootstrap) rank).crash();
+  }
+
+  @Override
+  protected boolean crashIsAbrupt() {
+    return true;
+  }
+}
