@@ -335,8 +335,8 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
   @Override
   public void tick(long now) {
     Link l = link;
-    if (l == null || l.isClosed()) {
-      return;
+    if (l == null || l.isClosed() || leaving) {
+      return; // after LEAVE our side is half-closed: a heartbeat now would reset the link
     }
     if (now - l.lastWriteNanos() > heartbeatNanos) {
       try {
@@ -368,7 +368,7 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
     if (l != null && !l.isClosed()) {
       try {
         long end = System.nanoTime() + flushNanos;
-        l.send(Wire.LEAVE, 0, new byte[0]);
+        l.send(Wire.LEAVE, 0, new byte[0]); // then wait for the coordinator to close first
         l.awaitDrained(flushNanos);
         l.finishOutput();
         l.awaitClosed(end - System.nanoTime());
