@@ -5,6 +5,7 @@
 module io.muster.cli {
   requires io.muster.api;
   requires io.muster.tcp;
+  requires io.muster.conformance;
   requires info.picocli;
 
   uses io.muster.spi.BootstrapProvider;

@@ -177,6 +177,9 @@ public final class TcpBootstrap extends MessagingBootstrap {
           new TcpBootstrap(
               membership.rank(), membership.size(), timeout, where, loop, transport, membership);
       transport.ready(membership, b.mailbox());
+      b.mailbox()
+          .spinWhileWaiting(
+              membership.ranksOnThisHost() <= Runtime.getRuntime().availableProcessors());
       membership.listen(transport);
       return b;
     } catch (IOException | RuntimeException e) {

@@ -26,6 +26,7 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       RunCommand.class,
       CoordinatorCommand.class,
+      ConformanceCommand.class,
       HelpCommand.class
     },
     footer = {"", "Run 'muster COMMAND --help' for a command's options."})

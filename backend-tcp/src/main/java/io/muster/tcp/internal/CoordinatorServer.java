@@ -220,7 +220,7 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
     m.address = address;
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMillis));
     // Answer a little before the rank's own deadline, so it hears which ranks are missing.
-    long margin = Math.min(timeoutNanos / 10, TimeUnit.MILLISECONDS.toNanos(250));
+    long margin = Math.min(timeoutNanos / 20, TimeUnit.MILLISECONDS.toNanos(200));
     m.failAtNanos = System.nanoTime() + timeoutNanos - margin;
     if (g.failure != null) {
       answer(m, Wire.FAIL, Wire.failure(g.failure));
@@ -366,6 +366,13 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
       for (int r : neighbours) {
         out.i32(r).address(g.byRank.get(r).address);
       }
+      int sameHost = 0;
+      for (Member o : g.byRank.values()) {
+        if (o.address.getAddress().equals(m.address.getAddress())) {
+          sameHost++;
+        }
+      }
+      out.i32(sameHost);
       answer(m, Wire.ROSTER, out.toBytes());
     }
   }
