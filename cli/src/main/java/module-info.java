@@ -6,6 +6,8 @@ module io.muster.cli {
   requires io.muster.api;
   requires io.muster.tcp;
   requires info.picocli;
+  requires java.management;
+  requires jdk.management;
 
   uses io.muster.spi.BootstrapProvider;
 
