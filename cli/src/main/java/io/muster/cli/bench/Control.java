@@ -112,8 +112,8 @@ final class Control implements Closeable {
 
     Collected collected = new Collected();
     Map<String, Integer> ready = new HashMap<>();
-    int done = 0;
-    while (done < participants) {
+    java.util.Set<Integer> done = new java.util.HashSet<>();
+    while (done.size() < participants) {
       Message m;
       try {
         m = inbox.poll(POLL_MILLIS, TimeUnit.MILLISECONDS);
@@ -126,8 +126,17 @@ final class Control implements Closeable {
         continue;
       }
       if (m.line == null) {
+        if (done.contains(m.from)) {
+          continue; // it said done, then closed
+        }
         throw failed(launch, "rank " + m.from + " hung up before it was done");
       }
+      if (System.getenv("MUSTER_BENCH_DEBUG") != null)
+        System.err.println(
+            "control <- "
+                + m.from
+                + ": "
+                + (m.line.length() > 200 ? m.line.substring(0, 200) : m.line));
       String[] w = m.line.split(" ", 2);
       String rest = w.length > 1 ? w[1] : "";
       switch (w[0]) {
@@ -163,7 +172,7 @@ final class Control implements Closeable {
         case "fail":
           throw new BenchFailure(rest); // the rank's own words say more than its exit code
         case "done":
-          done++;
+          done.add(m.from);
           break;
         default:
           throw new BenchFailure("rank " + m.from + " sent an unknown message: " + m.line);
