@@ -13,16 +13,17 @@ import java.util.function.DoubleFunction;
  * and histograms. Hovering a mark shows its value.
  */
 final class Charts {
-  static final int WIDTH = 660;
+  static final int WIDTH = 620;
   static final int HEIGHT = 300;
   private static final int LEFT = 64;
-  private static final int RIGHT = 170; // the legend
+  private static final int RIGHT = 160; // the legend
   private static final int TOP = 30;
-  private static final int BOTTOM = 42;
+  private static final int BOTTOM = 46;
 
   /** Okabe–Ito colours: told apart by colour-blind readers too. */
   static final String[] PALETTE = {
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#8c564b"
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#882255",
+    "#999933", "#8c564b"
   };
 
   static final String FLOOR_SPINNING = "#555555";
@@ -150,6 +151,7 @@ final class Charts {
       }
       legend.put(l.name(), l.color() + (l.dashed() ? " dashed" : ""));
     }
+    rulesInLegend(legend, rules);
     legend(s, legend);
     return s.append("</svg>\n").toString();
   }
@@ -247,13 +249,21 @@ final class Charts {
               .append("\" stroke=\"#222\" stroke-width=\"1\"/>\n");
         }
       }
-      s.append("<text x=\"")
-          .append(f(gx + groupWidth / 2))
-          .append("\" y=\"")
-          .append(HEIGHT - BOTTOM + 16)
-          .append("\" text-anchor=\"middle\" class=\"tick\">")
-          .append(esc(g.label()))
-          .append("</text>\n");
+      // Two lines at most, split at the first space, so labels of narrow groups do not collide.
+      int space = g.label().indexOf(' ');
+      String[] label =
+          space < 0
+              ? new String[] {g.label()}
+              : new String[] {g.label().substring(0, space), g.label().substring(space + 1)};
+      for (int li = 0; li < label.length; li++) {
+        s.append("<text x=\"")
+            .append(f(gx + groupWidth / 2))
+            .append("\" y=\"")
+            .append(HEIGHT - BOTTOM + 15 + 13 * li)
+            .append("\" text-anchor=\"middle\" class=\"tick\">")
+            .append(esc(label[li]))
+            .append("</text>\n");
+      }
     }
     s.append("<line x1=\"")
         .append(LEFT)
@@ -267,6 +277,7 @@ final class Charts {
     for (Rule r : rules) {
       ruleAcross(s, y, r, unit);
     }
+    rulesInLegend(legend, rules);
     legend(s, legend);
     return s.append("</svg>\n").toString();
   }
@@ -461,6 +472,13 @@ final class Charts {
     return Units.html(v, unit);
   }
 
+  /** Rules are named in the legend, where their labels cannot cover the data. */
+  private static void rulesInLegend(Map<String, String> legend, List<Rule> rules) {
+    for (Rule r : rules) {
+      legend.put(r.label(), r.color() + " dashed");
+    }
+  }
+
   private static void rule(StringBuilder s, Axis x, Axis y, Rule r, String unit) {
     ruleAcross(s, y, r, unit);
   }
@@ -483,15 +501,6 @@ final class Charts {
         .append("\" stroke-width=\"1.4\" stroke-dasharray=\"3 3\"><title>")
         .append(esc(r.label() + ": " + tick(r.y(), unit)))
         .append("</title></line>\n");
-    s.append("<text x=\"")
-        .append(WIDTH - RIGHT - 4)
-        .append("\" y=\"")
-        .append(f(py - 4))
-        .append("\" text-anchor=\"end\" class=\"rule\" fill=\"")
-        .append(r.color())
-        .append("\">")
-        .append(esc(r.label()))
-        .append("</text>\n");
   }
 
   private static void legend(StringBuilder s, Map<String, String> items) {

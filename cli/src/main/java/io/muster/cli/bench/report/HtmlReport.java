@@ -66,7 +66,7 @@ public final class HtmlReport {
     h.append("<title>muster bench ").append(esc(r.started())).append("</title>\n");
     h.append("<style>\n")
         .append("body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',")
-        .append("sans-serif;margin:24px 32px;color:#222;max-width:1400px}\n")
+        .append("sans-serif;margin:24px 32px;color:#222;max-width:1320px}\n")
         .append("h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;")
         .append("border-bottom:1px solid #ddd;padding-bottom:4px}\n")
         .append("p.lead{color:#555;margin:0 0 12px}\n")
@@ -131,10 +131,30 @@ public final class HtmlReport {
       h.append("<tr><td>")
           .append(esc(e.getKey()))
           .append("</td><td>")
-          .append(esc(String.valueOf(e.getValue())))
+          .append(esc(setting(e.getValue())))
           .append("</td></tr>\n");
     }
     h.append("</table>\n");
+  }
+
+  /** A setting as people write it: subjects as "tcp processes (tcp://…)", lists with commas. */
+  private static String setting(Object v) {
+    if (!(v instanceof List)) {
+      return String.valueOf(v);
+    }
+    List<String> parts = new ArrayList<>();
+    for (Object x : (List<?>) v) {
+      if (x instanceof Map) {
+        Map<?, ?> m = (Map<?, ?>) x;
+        parts.add(m.get("backend") + " " + m.get("mode") + " (" + m.get("uri") + ")");
+      } else if (x instanceof Number
+          && ((Number) x).doubleValue() == Math.rint(((Number) x).doubleValue())) {
+        parts.add(Long.toString(((Number) x).longValue()));
+      } else {
+        parts.add(String.valueOf(x));
+      }
+    }
+    return String.join(", ", parts);
   }
 
   private void notes(StringBuilder h) {
@@ -202,7 +222,7 @@ public final class HtmlReport {
                 Double.NaN,
                 Double.NaN));
       }
-      String label = m.startsWith("pingpong.") ? m.substring(9) + " p2p" : "2-rank " + m;
+      String label = m.startsWith("pingpong.") ? "p2p " + m.substring(9) : "2-rank " + m;
       groups.add(new Group(label, bars));
     }
     List<Rule> rules = new ArrayList<>();
@@ -223,7 +243,11 @@ public final class HtmlReport {
     for (String family : List.of("pingpong.", "throughput.")) {
       List<String> metrics = new ArrayList<>();
       for (Series s : r.series()) {
-        if (s.metric().startsWith(family) && !metrics.contains(s.metric())) {
+        // Throughput of small messages is latency by another name, and too small to see.
+        boolean shown =
+            family.equals("pingpong.")
+                || Floors.bytes(s.metric().substring(family.length())) >= 64 << 10;
+        if (s.metric().startsWith(family) && shown && !metrics.contains(s.metric())) {
           metrics.add(s.metric());
         }
       }
@@ -463,7 +487,7 @@ public final class HtmlReport {
       case Metrics.OPEN_WARM:
         return "open warm";
       case Metrics.FIRST_TOTAL:
-        return "open+ag+bar";
+        return "open+ag+barrier";
       default:
         return metric;
     }
@@ -538,7 +562,8 @@ public final class HtmlReport {
             pts.add(new Point(k + 1, v.get(k)));
           }
           most = Math.max(most, v.size());
-          lines.add(new Line(m, palette[i++ % palette.length], m.startsWith("open"), pts));
+          lines.add(
+              new Line(shortName(m), palette[i++ % palette.length], m.startsWith("open"), pts));
         }
         if (lines.isEmpty()) {
           continue;
