@@ -245,9 +245,10 @@ public final class HtmlReport {
       for (Series s : r.series()) {
         // Throughput of small messages is latency by another name, and too small to see.
         boolean shown =
-            family.equals("pingpong.")
-                || Floors.bytes(s.metric().substring(family.length())) >= 64 << 10;
-        if (s.metric().startsWith(family) && shown && !metrics.contains(s.metric())) {
+            s.metric().startsWith(family)
+                && (family.equals("pingpong.")
+                    || Floors.bytes(s.metric().substring(family.length())) >= 64 << 10);
+        if (shown && !metrics.contains(s.metric())) {
           metrics.add(s.metric());
         }
       }

@@ -1,0 +1,47 @@
+package io.muster.cli.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.muster.spi.BootstrapUri;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class GroupsTest {
+
+  @Test
+  void eachTcpGroupOnPortZeroGetsItsOwnFreePortAndJob() {
+    Groups g = new Groups(Groups.DEFAULT_TCP, "r1", Duration.ofMinutes(2));
+    BootstrapUri first = BootstrapUri.parse(g.next());
+    BootstrapUri second = BootstrapUri.parse(g.next());
+    assertEquals("127.0.0.1", first.hosts().get(0).host());
+    assertTrue(first.hosts().get(0).port() > 0);
+    assertNotEquals(first.query().get("job"), second.query().get("job"));
+    assertEquals("bench-r1-0", first.query().get("job"));
+    assertEquals("2m", first.query().get("timeout"));
+  }
+
+  @Test
+  void aGivenJobBecomesAPrefixAndOtherKeysStay() {
+    Groups g =
+        new Groups(
+            "tcp://10.0.0.1:29500?coordinator=external&job=train&timeout=30s&token=s3cret",
+            "r2",
+            Duration.ofMinutes(2));
+    String uri = g.uri(3);
+    assertTrue(uri.startsWith("tcp://10.0.0.1:29500?"), uri);
+    Map<String, String> q = BootstrapUri.parse(uri).query();
+    assertEquals("train-r2-3", q.get("job"));
+    assertEquals("30s", q.get("timeout"), "the user's timeout wins");
+    assertEquals("external", q.get("coordinator"));
+    assertEquals("s3cret", q.get("token"));
+  }
+
+  @Test
+  void localGroupsGetAJobPerGroup() {
+    String uri = new Groups("local:bench", "r3", Duration.ofSeconds(40)).uri(0);
+    assertEquals("local:bench?job=bench-r3-0&timeout=40s", uri);
+  }
+}
