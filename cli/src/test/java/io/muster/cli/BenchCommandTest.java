@@ -66,9 +66,9 @@ class BenchCommandTest {
     }
     assertEquals(2, series(r, "local", "threads", 2, "open.warm").values().size());
     assertEquals(
-        4,
+        30,
         series(r, "local", "threads", 2, "pingpong.64B").samples().size(),
-        "every timed 64 B round trip: 2 repetitions of 2");
+        "every timed 64 B round trip: 2 repetitions of 5 × 3");
     assertTrue(r.find("local", "threads", 2, "heapPerRank").isPresent(), r.series().toString());
     assertTrue(
         r.notes().stream().anyMatch(n -> n.startsWith("local: runs with ranks as threads")),
@@ -77,9 +77,7 @@ class BenchCommandTest {
     String html = Files.readString(dir.resolve("bench.html"), StandardCharsets.UTF_8);
     assertTrue(html.startsWith("<!DOCTYPE html>"), html);
     assertTrue(html.contains("<svg") && html.contains("allGather of 64 B per rank"), html);
-    assertTrue(
-        !html.contains("http://") || !html.matches("(?s).*(src|href)=\"https?:.*"),
-        "nothing fetched from the network");
+    assertTrue(!html.matches("(?s).*(src|href)=\"https?:.*"), "nothing fetched from the network");
     assertTrue(html.contains("id=\"muster-bench-data\""), "the data travels with the report");
     assertTrue(c.out.contains("local, threads: median per operation"), c.toString());
     assertTrue(c.out.contains("wrote " + dir.resolve("bench.json")), c.toString());
