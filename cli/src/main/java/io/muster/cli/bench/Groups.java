@@ -7,10 +7,13 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The URI of each group a bench opens: every group is new (its own {@code job=}, and for {@code
@@ -75,15 +78,49 @@ final class Groups {
     return head + "?" + String.join("&", query);
   }
 
-  /** A port that was free on {@code host} a moment ago (bound to port 0, then closed). */
+  /**
+   * A port that was free on {@code host} a moment ago, below the kernel's ephemeral range where one
+   * exists: every rank listens on an ephemeral port, so a coordinator port from that range can be
+   * taken by a rank's listener (or by a connection to itself) before rank 0 binds it.
+   */
   static int freePort(String host) {
+    String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
+    int[] range = ephemeralRange();
+    if (range[0] > 11_000) {
+      for (int attempt = 0; attempt < 50; attempt++) {
+        int port = 10_000 + ThreadLocalRandom.current().nextInt(range[0] - 10_000);
+        if (bindable(h, port)) {
+          return port;
+        }
+      }
+    }
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(false);
-      String h = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
       s.bind(new InetSocketAddress(InetAddress.getByName(h), 0));
       return s.getLocalPort();
     } catch (IOException e) {
       throw new UncheckedIOException("could not find a free port on " + host, e);
+    }
+  }
+
+  private static boolean bindable(String host, int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.setReuseAddress(false);
+      s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The kernel's ephemeral port range (Linux), else the IANA one. */
+  static int[] ephemeralRange() {
+    try {
+      String[] f =
+          Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      return new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1])};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {49152, 65535};
     }
   }
 }

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The {@link Conductor} of ranks that are threads of one JVM: a gate per phase that the last rank
@@ -26,11 +26,21 @@ final class ThreadsConductor implements Conductor {
   private long fdsBefore;
   private int threadsBefore;
 
-  /** Releases every waiting rank at once when the last one arrives. */
+  /**
+   * Releases every waiting rank when the last one arrives. The last rank unparks each waiter
+   * itself: a latch would wake them in a chain, each woken thread waking the next, which with
+   * thousands of threads on two cores costs a context switch per rank before the last one even
+   * starts.
+   */
   private static final class Gate {
-    final CountDownLatch open = new CountDownLatch(1);
+    final Thread[] waiters;
     int arrived;
+    volatile boolean open;
     volatile Signal signal;
+
+    Gate(int size) {
+      waiters = new Thread[size];
+    }
   }
 
   ThreadsConductor(int size, Groups groups, ControlLink link) {
@@ -68,27 +78,22 @@ final class ThreadsConductor implements Conductor {
 
   /** Waits at {@code phase}'s gate; the last rank runs {@code last} and opens it. */
   private Signal pass(String phase, java.util.function.Supplier<String> last) {
-    Gate g = gates.computeIfAbsent(phase, p -> new Gate());
-    boolean isLast;
+    Gate g = gates.computeIfAbsent(phase, p -> new Gate(size));
+    int arrival;
     synchronized (g) {
-      isLast = ++g.arrived == size;
+      arrival = g.arrived++;
+      g.waiters[arrival] = Thread.currentThread();
     }
-    if (isLast) {
+    if (arrival == size - 1) {
       String uri = last.get();
       g.signal = new Signal(System.nanoTime(), uri);
-      g.open.countDown();
-    } else {
-      boolean interrupted = false;
-      while (true) {
-        try {
-          g.open.await();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
+      g.open = true;
+      for (int i = 0; i < size - 1; i++) {
+        LockSupport.unpark(g.waiters[i]);
       }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
+    } else {
+      while (!g.open) {
+        LockSupport.park(g); // a spurious return just looks again
       }
     }
     return g.signal;

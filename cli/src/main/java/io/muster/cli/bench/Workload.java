@@ -130,6 +130,7 @@ final class Workload {
       if (k < reps - 1) {
         phase = "close (warm JVM) #" + (k + 1);
         group.close();
+        group = null; // so the heap measured before the last open holds no closed group
       }
     }
     conductor.result(SIGNAL_WARM, seen);

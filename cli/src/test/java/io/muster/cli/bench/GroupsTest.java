@@ -17,7 +17,12 @@ class GroupsTest {
     BootstrapUri first = BootstrapUri.parse(g.next());
     BootstrapUri second = BootstrapUri.parse(g.next());
     assertEquals("127.0.0.1", first.hosts().get(0).host());
-    assertTrue(first.hosts().get(0).port() > 0);
+    int port = first.hosts().get(0).port();
+    assertTrue(port > 0);
+    int[] ephemeral = Groups.ephemeralRange();
+    assertTrue(
+        port < ephemeral[0] || port > ephemeral[1] || ephemeral[0] <= 11_000,
+        "the coordinator's port " + port + " is outside the range ranks listen on");
     assertNotEquals(first.query().get("job"), second.query().get("job"));
     assertEquals("bench-r1-0", first.query().get("job"));
     assertEquals("2m", first.query().get("timeout"));
