@@ -116,8 +116,12 @@ final class Groups {
   /** The kernel's ephemeral port range (Linux), else the IANA one. */
   static int[] ephemeralRange() {
     try {
+      // readAllLines, not readString: sysctl files report size 0, and readString then stops early
       String[] f =
-          Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+          Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+              .get(0)
+              .trim()
+              .split("\\s+");
       return new int[] {Integer.parseInt(f[0]), Integer.parseInt(f[1])};
     } catch (IOException | RuntimeException e) {
       return new int[] {49152, 65535};

@@ -29,6 +29,22 @@ class GroupsTest {
   }
 
   @Test
+  void theEphemeralRangeIsTheKernels() throws java.io.IOException {
+    java.nio.file.Path f = java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(f), "not Linux");
+    String[] want;
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(f)) {
+      want =
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)
+              .trim()
+              .split("\\s+");
+    }
+    int[] range = Groups.ephemeralRange();
+    assertEquals(Integer.parseInt(want[0]), range[0]);
+    assertEquals(Integer.parseInt(want[1]), range[1]);
+  }
+
+  @Test
   void aGivenJobBecomesAPrefixAndOtherKeysStay() {
     Groups g =
         new Groups(
