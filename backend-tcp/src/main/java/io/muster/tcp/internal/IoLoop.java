@@ -29,6 +29,10 @@ public final class IoLoop {
   private static final long FAST_TICK_MILLIS = 1;
 
   private static final Object LOCK = new Object();
+
+  /** Times any loop of this JVM came back from select: a measure of thread wake-ups. */
+  private static volatile long turns;
+
   private static IoLoop shared;
 
   /** Something the loop calls back when its channel is ready. */
@@ -63,6 +67,11 @@ public final class IoLoop {
     thread = new Thread(this::run, "muster-io");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** How many times the I/O loop has woken up in this JVM (for benchmarks and diagnostics). */
+  public static long turns() {
+    return turns;
   }
 
   /** Takes a hold on the shared loop, starting it if needed. */
@@ -225,6 +234,7 @@ public final class IoLoop {
         } else {
           selector.selectNow();
         }
+        turns++; // only the loop thread writes it
         Iterator<SelectionKey> it = selector.selectedKeys().iterator();
         while (it.hasNext()) {
           SelectionKey key = it.next();

@@ -260,7 +260,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
       l.become(p, maxMessage);
       try {
         for (Pending m : p.backlog) {
-          l.send(Wire.DATA, m.tag, m.message);
+          l.send(Wire.DATA, m.tag, m.message, true); // our own copies: no need to copy again
         }
       } catch (IOException e) {
         l.closeQuietly(e);
