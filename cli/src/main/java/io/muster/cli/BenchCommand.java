@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
           + " broadcast, allToAll and barrier of 64 B per rank and a ping-pong of 64 B, 1 MiB and"
           + " 64 MiB. Every figure is a median over repetitions of the slowest rank, also shown as"
           + " a ratio to the floor of the same run. Writes bench.json and a self-contained"
-          + " bench.html to --out.",
+          + " bench.html (and vs-floor.svg, the chart of Muster against the floor) to --out.",
       "With --mode threads, ranks are threads of one JVM (the scale run), which adds sockets,"
           + " heap and threads per rank."
     },
@@ -250,9 +250,11 @@ final class BenchCommand implements Callable<Integer> {
       Path html = dir.resolve("bench.html");
       Files.writeString(json, result.toJson(), StandardCharsets.UTF_8);
       Files.writeString(html, HtmlReport.render(result), StandardCharsets.UTF_8);
+      Path chart = dir.resolve("vs-floor.svg");
+      Files.writeString(chart, HtmlReport.floorChart(result), StandardCharsets.UTF_8);
       TextReport.print(muster.out, result);
       muster.out.println();
-      muster.out.println("wrote " + json + " and " + html);
+      muster.out.println("wrote " + json + ", " + html + " and " + chart);
       return bench.failed() ? 1 : 0;
     } finally {
       for (Services.Service s : services) {

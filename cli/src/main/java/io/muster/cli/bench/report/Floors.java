@@ -4,8 +4,9 @@ import java.util.Optional;
 
 /**
  * What each figure is divided by to compare it across runs: the floor measured in the same run.
- * Times divide by the spinning floor's round trip (of the same size for a ping-pong, of the
- * smallest size for everything else); throughput by the better floor's throughput.
+ * Times divide by the spinning floor's round trip of the smallest message (the targets' "spinning
+ * floor"); ping-pongs of larger messages by the faster floor's round trip of that size, and
+ * throughput by the better floor's throughput.
  */
 public final class Floors {
   private Floors() {}
@@ -22,11 +23,19 @@ public final class Floors {
               r.floor(Metrics.FLOOR_BLOCKING, s.metric()).map(Series::median).orElse(Double.NaN));
       return Double.isNaN(best) ? Optional.empty() : Optional.of(best);
     }
-    String metric = s.metric().startsWith("pingpong.") ? s.metric() : smallestPingPong(r);
-    if (metric == null) {
+    String small = smallestPingPong(r);
+    if (s.metric().startsWith("pingpong.") && !s.metric().equals(small)) {
+      // Large messages: spinning buys nothing there, so the reference is the faster floor.
+      double best =
+          Math.min(
+              r.floor(Metrics.FLOOR_SPINNING, s.metric()).map(Series::median).orElse(Double.NaN),
+              r.floor(Metrics.FLOOR_BLOCKING, s.metric()).map(Series::median).orElse(Double.NaN));
+      return Double.isNaN(best) ? Optional.empty() : Optional.of(best);
+    }
+    if (small == null) {
       return Optional.empty();
     }
-    return r.floor(Metrics.FLOOR_SPINNING, metric).map(Series::median);
+    return r.floor(Metrics.FLOOR_SPINNING, small).map(Series::median);
   }
 
   /**

@@ -96,7 +96,10 @@ public final class HtmlReport {
     h.append("<h2>Muster against the floor</h2>\n");
     h.append("<p class=\"lead\">The floor is the same ping-pong between two JVMs over a plain")
         .append(" <code>SocketChannel</code>: busy-polling a non-blocking channel (spinning) and")
-        .append(" with blocking reads. Bars are medians, whiskers min and max.</p>\n");
+        .append(" with blocking reads. Bars are medians, whiskers min and max. In the ratio chart")
+        .append(" the collectives and the smallest ping-pong are divided by the spinning floor's")
+        .append(" smallest round trip (the targets' yardstick), larger ping-pongs by the faster")
+        .append(" floor's round trip of the same size.</p>\n");
     h.append("<div class=\"charts\">\n");
     h.append(ratioChart());
     pingPongCharts(h);
@@ -229,14 +232,7 @@ public final class HtmlReport {
     rules.add(new Rule("floor (spinning)", 1, Charts.FLOOR_SPINNING));
     rules.add(new Rule("target 2x (p2p)", 2, "#c0392b"));
     rules.add(new Rule("target 1.5x (2-rank)", 1.5, "#e67e22"));
-    return Charts.bars(
-        "Muster / spinning floor (time ratio; "
-            + (small == null ? "no floor" : "collectives vs " + small.substring(9) + " round trip")
-            + ")",
-        "ratio",
-        true,
-        groups,
-        rules);
+    return Charts.bars("Muster ÷ floor (time, lower is better)", "ratio", true, groups, rules);
   }
 
   private void pingPongCharts(StringBuilder h) {
