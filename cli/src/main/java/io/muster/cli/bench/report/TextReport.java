@@ -155,12 +155,14 @@ public final class TextReport {
     s.append(
         String.format(
             Locale.ROOT,
-            "%n%s, %s: median per operation, slowest rank; x = ratio to the spinning floor (%s)%n",
+            "%n%s, %s: median per operation, slowest rank; x = ratio to the floor (%s)%n",
             backend,
             mode,
             small == null
                 ? "not measured"
-                : small + " round trip; for a ping-pong, the same size"));
+                : "spinning, "
+                    + small.substring("pingpong.".length())
+                    + " round trip; larger ping-pongs: the faster floor, same size"));
     StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "  %-24s", "metric"));
     for (int n : sizes) {
       head.append(String.format(Locale.ROOT, "%-22s", "n=" + n));
