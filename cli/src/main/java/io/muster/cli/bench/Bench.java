@@ -318,6 +318,7 @@ public final class Bench {
       case Metrics.THREADS:
         return "count";
       case Metrics.HEAP:
+      case Metrics.DIRECT:
         return "bytes";
       default:
         return "ns";

@@ -3,6 +3,7 @@ package io.muster.cli.bench;
 import io.muster.Bootstrap;
 import io.muster.cli.bench.report.Metrics;
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -23,6 +24,7 @@ final class ThreadsConductor implements Conductor {
   private final Collected collected = new Collected();
   private final Map<String, Gate> gates = new ConcurrentHashMap<>();
   private long heapBefore;
+  private long directBefore;
   private long fdsBefore;
   private int threadsBefore;
 
@@ -61,10 +63,12 @@ final class ThreadsConductor implements Conductor {
         () -> {
           if (point.equals("before")) {
             heapBefore = heapAfterGc();
+            directBefore = directBytes();
             fdsBefore = socketDescriptors();
             threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
           } else {
             collected.result(Metrics.HEAP, new long[] {(heapAfterGc() - heapBefore) / size});
+            collected.result(Metrics.DIRECT, new long[] {(directBytes() - directBefore) / size});
             long fds = socketDescriptors();
             if (fds >= 0 && fdsBefore >= 0) {
               collected.result(Metrics.SOCKET_FDS, new long[] {(fds - fdsBefore) / size});
@@ -126,6 +130,16 @@ final class ThreadsConductor implements Conductor {
       System.gc();
     }
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  /** Bytes of direct (off-heap) buffers in use: socket buffers live there, not on the heap. */
+  private static long directBytes() {
+    for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+      if (pool.getName().equals("direct")) {
+        return pool.getMemoryUsed();
+      }
+    }
+    return 0;
   }
 
   /** Socket descriptors this process holds (Linux: links in /proc/self/fd), or -1 if unknown. */

@@ -352,7 +352,7 @@ public final class HtmlReport {
               rules));
     }
     socketsChart(h, xs);
-    for (String m : List.of(Metrics.HEAP, Metrics.SOCKET_FDS)) {
+    for (String m : List.of(Metrics.HEAP, Metrics.DIRECT, Metrics.SOCKET_FDS)) {
       List<Line> lines = new ArrayList<>();
       for (List<String> t : r.targets()) {
         List<Point> pts = new ArrayList<>();
@@ -369,7 +369,7 @@ public final class HtmlReport {
                 title(m),
                 "ranks",
                 v -> Long.toString(Math.round(v)),
-                m.equals(Metrics.HEAP) ? "bytes" : "count",
+                m.equals(Metrics.SOCKET_FDS) ? "count" : "bytes",
                 true,
                 false,
                 xs,
@@ -424,6 +424,8 @@ public final class HtmlReport {
         return "Fresh JVMs: open + allGather + barrier";
       case Metrics.HEAP:
         return "Heap per rank (threads mode)";
+      case Metrics.DIRECT:
+        return "Direct buffers per rank (threads mode)";
       case Metrics.SOCKET_FDS:
         return "Socket descriptors per rank (threads mode)";
       default:

@@ -38,6 +38,9 @@ public final class Metrics {
   /** Heap a rank's group takes (threads mode: growth of the heap after GC, over ranks). */
   public static final String HEAP = "heapPerRank";
 
+  /** Direct (off-heap) buffer memory a rank's group takes (threads mode). */
+  public static final String DIRECT = "directPerRank";
+
   /** Threads the groups add to the JVM beyond the rank threads (threads mode). */
   public static final String THREADS = "extraThreads";
 
