@@ -131,12 +131,6 @@ final class Control implements Closeable {
         }
         throw failed(launch, "rank " + m.from + " hung up before it was done");
       }
-      if (System.getenv("MUSTER_BENCH_DEBUG") != null)
-        System.err.println(
-            "control <- "
-                + m.from
-                + ": "
-                + (m.line.length() > 200 ? m.line.substring(0, 200) : m.line));
       String[] w = m.line.split(" ", 2);
       String rest = w.length > 1 ? w[1] : "";
       switch (w[0]) {
