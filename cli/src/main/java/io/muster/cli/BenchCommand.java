@@ -291,7 +291,10 @@ final class BenchCommand implements Callable<Integer> {
     List<String> expanded = new ArrayList<>();
     for (String u : given) {
       if (u.trim().equals("all")) {
-        TreeSet<String> onClassPath = schemesOnClassPath();
+        List<String> onClassPath = new ArrayList<>(schemesOnClassPath());
+        if (onClassPath.remove("tcp")) {
+          onClassPath.add(0, "tcp"); // the default backend first: its colour leads every chart
+        }
         for (String scheme : onClassPath) {
           if (Services.forScheme(scheme).isPresent()) {
             expanded.add(scheme);

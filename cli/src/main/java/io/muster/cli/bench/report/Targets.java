@@ -13,6 +13,9 @@ public final class Targets {
   private static final double MS = 1e6;
   private static final double US = 1e3;
 
+  /** Runs with groups at least this large are scale runs, checked against the 4096 target. */
+  static final int SCALE = 256;
+
   private Targets() {}
 
   public static List<Goal> of(BenchResult r) {
@@ -101,8 +104,8 @@ public final class Targets {
 
   private static void threads(BenchResult r, String backend, String mode, List<Goal> goals) {
     List<Integer> sizes = r.ranks(backend, mode);
-    if (sizes.isEmpty()) {
-      return;
+    if (sizes.isEmpty() || sizes.get(sizes.size() - 1) < SCALE) {
+      return; // not a scale run: a few threads say nothing about 4096
     }
     String subject = backend + " " + mode;
     int n = sizes.get(sizes.size() - 1);
