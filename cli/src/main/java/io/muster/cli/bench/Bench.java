@@ -192,11 +192,8 @@ public final class Bench {
       note(
           "allToAll is left out above "
               + ALL_TO_ALL_MAX
-              + " ranks: it connects every pair of ranks ("
-              + n
-              + " ranks would hold "
-              + (n - 1)
-              + " sockets each)");
+              + " ranks: it connects every pair of ranks, so each rank would hold a socket per"
+              + " other rank");
     }
     for (Map.Entry<String, List<Long>> e : fresh.entrySet()) {
       long[] v = e.getValue().stream().mapToLong(Long::longValue).toArray();
