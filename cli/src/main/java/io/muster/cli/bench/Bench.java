@@ -192,8 +192,8 @@ public final class Bench {
       note(
           "allToAll is left out above "
               + ALL_TO_ALL_MAX
-              + " ranks: it connects every pair of ranks, so each rank would hold a socket per"
-              + " other rank");
+              + " ranks: every rank exchanges with every other (N² messages; over tcp, a socket per"
+              + " pair of ranks)");
     }
     for (Map.Entry<String, List<Long>> e : fresh.entrySet()) {
       long[] v = e.getValue().stream().mapToLong(Long::longValue).toArray();
