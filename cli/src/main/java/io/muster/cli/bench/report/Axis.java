@@ -28,6 +28,12 @@ final class Axis {
    * @param zero start a linear axis at zero
    */
   static Axis of(double lo, double hi, double from, double to, boolean log, boolean zero) {
+    return of(lo, hi, from, to, log, zero, false);
+  }
+
+  /** As above; {@code binary} steps a linear axis in powers of 1024 (bytes: 256 KiB, 1 MiB). */
+  static Axis of(
+      double lo, double hi, double from, double to, boolean log, boolean zero, boolean binary) {
     if (!(lo <= hi) || Double.isInfinite(lo) || Double.isInfinite(hi)) {
       lo = log ? 1 : 0;
       hi = log ? 10 : 1;
@@ -50,7 +56,11 @@ final class Axis {
     if (hi == lo) {
       hi = lo == 0 ? 1 : lo + Math.abs(lo);
     }
-    double step = niceStep((hi - lo) / 5);
+    double unit = 1;
+    while (binary && hi / (unit * 1024) >= 1) {
+      unit *= 1024;
+    }
+    double step = niceStep((hi - lo) / 5 / unit) * unit;
     double a = Math.floor(lo / step) * step;
     double b = Math.ceil(hi / step) * step;
     List<Double> t = new ArrayList<>();

@@ -82,7 +82,7 @@ final class Charts {
       hi = Math.max(hi, r.y());
     }
     Axis x = Axis.withTicks(xTicks, LEFT, WIDTH - RIGHT, logX);
-    Axis y = Axis.of(lo, hi, HEIGHT - BOTTOM, TOP, logY, true);
+    Axis y = Axis.of(lo, hi, HEIGHT - BOTTOM, TOP, logY, true, unit.equals("bytes"));
     StringBuilder s = frame(title, x, xText, xLabel, y, unit);
     for (Rule r : rules) {
       rule(s, x, y, r, unit);
