@@ -157,10 +157,21 @@ final class BenchCommand implements Callable<Integer> {
       description = "print the ratios between two result files (A.json B.json) and exit")
   List<Path> compare;
 
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "draw bench.html and vs-floor.svg again from a result file (into --out, or next to it)"
+              + " and exit")
+  Path report;
+
   @Override
   public Integer call() throws IOException {
     if (compare != null) {
       return compare();
+    }
+    if (report != null) {
+      return report();
     }
     boolean threads = "threads".equals(mode);
     if (mode != null && !threads && !mode.equals("processes")) {
@@ -261,6 +272,26 @@ final class BenchCommand implements Callable<Integer> {
         s.close();
       }
     }
+  }
+
+  private int report() throws IOException {
+    BenchResult r;
+    try {
+      r = BenchResult.read(report);
+    } catch (IOException | IllegalArgumentException e) {
+      muster.err.println("muster bench --report: cannot read " + describe(e));
+      return 1;
+    }
+    Path dir = out != null ? out : report.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path html = dir.resolve("bench.html");
+    Path chart = dir.resolve("vs-floor.svg");
+    Files.writeString(html, HtmlReport.render(r), StandardCharsets.UTF_8);
+    Files.writeString(chart, HtmlReport.floorChart(r), StandardCharsets.UTF_8);
+    TextReport.print(muster.out, r);
+    muster.out.println();
+    muster.out.println("wrote " + html + " and " + chart);
+    return 0;
   }
 
   private int compare() {

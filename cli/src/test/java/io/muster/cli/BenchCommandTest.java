@@ -135,6 +135,19 @@ class BenchCommandTest {
     assertTrue(missing.err.contains("nope.json: no such file"), missing.toString());
   }
 
+  @Test
+  void reportDrawsTheHtmlAgainFromAResultFile(@TempDir Path dir) throws IOException {
+    Path json = dir.resolve("run.json");
+    Files.writeString(json, result(100));
+    Path out = dir.resolve("again");
+    Captured c = Captured.muster("bench", "--report", json.toString(), "--out", out.toString());
+    assertEquals(0, c.code, c.toString());
+    String html = Files.readString(out.resolve("bench.html"), StandardCharsets.UTF_8);
+    assertTrue(html.contains("barrier of 64 B per rank"), html);
+    assertTrue(Files.readString(out.resolve("vs-floor.svg")).startsWith("<svg"));
+    assertTrue(c.out.contains("tcp, processes: median per operation"), c.toString());
+  }
+
   private static String result(double barrier) {
     Series s = new Series("tcp", "processes", 2, "barrier", "ns", List.of(barrier));
     return new BenchResult("now", 1, java.util.Map.of(), java.util.Map.of(), List.of(s), List.of())

@@ -229,7 +229,7 @@ public final class HtmlReport {
       groups.add(new Group(label, bars));
     }
     List<Rule> rules = new ArrayList<>();
-    rules.add(new Rule("floor (spinning)", 1, Charts.FLOOR_SPINNING));
+    rules.add(new Rule("floor = 1", 1, Charts.FLOOR_SPINNING));
     rules.add(new Rule("target 2x (p2p)", 2, "#c0392b"));
     rules.add(new Rule("target 1.5x (2-rank)", 1.5, "#e67e22"));
     return Charts.bars("Muster ÷ floor (time, lower is better)", "ratio", true, groups, rules);
@@ -362,7 +362,8 @@ public final class HtmlReport {
         for (int n : r.ranks(t.get(0), t.get(1))) {
           r.find(t.get(0), t.get(1), n, m).ifPresent(s -> pts.add(new Point(n, s.median())));
         }
-        if (!pts.isEmpty()) {
+        // A backend without sockets or direct buffers (local:) would only draw a line at zero.
+        if (pts.stream().anyMatch(p -> p.y() != 0)) {
           lines.add(new Line(subject(t.get(0), t.get(1)), colour(t.get(0), t.get(1)), false, pts));
         }
       }
@@ -489,7 +490,7 @@ public final class HtmlReport {
       case Metrics.OPEN_WARM:
         return "open warm";
       case Metrics.FIRST_TOTAL:
-        return "open+ag+barrier";
+        return "open+ag+b fresh";
       default:
         return metric;
     }
