@@ -477,7 +477,10 @@ public final class HtmlReport {
               n + " ranks: backend against backend (log scale)", "ns", true, groups, List.of()));
     }
     if (charts.length() > 0) {
-      h.append("<h2>Backend against backend</h2>\n<div class=\"charts\">\n")
+      h.append("<h2>Backend against backend</h2>\n<p class=\"lead\">Medians per group size;")
+          .append(
+              " <i>first use</i> is a fresh group's open, allGather and barrier together.</p>\n")
+          .append("<div class=\"charts\">\n")
           .append(charts)
           .append("</div>\n");
     }
@@ -490,7 +493,7 @@ public final class HtmlReport {
       case Metrics.OPEN_WARM:
         return "open warm";
       case Metrics.FIRST_TOTAL:
-        return "open+ag+b fresh";
+        return "first use";
       default:
         return metric;
     }
