@@ -70,6 +70,7 @@ public final class TextReport {
     for (List<String> t : r.targets()) {
       table(s, r, t.get(0), t.get(1), small);
     }
+    samples(s, r);
     List<Goal> goals = Targets.of(r);
     if (!goals.isEmpty()) {
       s.append(String.format("%ntargets (medians)%n"));
@@ -107,6 +108,30 @@ public final class TextReport {
             .replace("µ", "u")
             .replace("×", "x"));
     out.flush();
+  }
+
+  /** Percentiles of single operations: a mean hides a second hump of slow ones. */
+  private static void samples(StringBuilder s, BenchResult r) {
+    boolean first = true;
+    for (Series x : r.series()) {
+      if (x.samples().isEmpty()) {
+        continue;
+      }
+      if (first) {
+        s.append(String.format("%nsingle operations (all repetitions): p10 / p50 / p90 / p99%n"));
+        first = false;
+      }
+      double[] v = x.samples().stream().mapToDouble(Double::doubleValue).toArray();
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "  %-34s %s / %s / %s / %s%n",
+              x.backend() + " " + x.mode() + " " + x.metric(),
+              Units.format(Stats.percentile(v, 10), x.unit()),
+              Units.format(Stats.percentile(v, 50), x.unit()),
+              Units.format(Stats.percentile(v, 90), x.unit()),
+              Units.format(Stats.percentile(v, 99), x.unit())));
+    }
   }
 
   private static void floors(StringBuilder s, BenchResult r) {
