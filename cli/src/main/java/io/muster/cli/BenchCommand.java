@@ -74,7 +74,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = {"-n", "--ranks"},
-      paramLabel = "N,N…",
+      paramLabel = "N",
       split = ",",
       description = "group sizes (default: 2,4,8; with --mode threads 256,1024,4096)")
   List<Integer> ranks;
@@ -125,7 +125,7 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--ping-pong-sizes",
-      paramLabel = "SIZE,SIZE…",
+      paramLabel = "SIZE",
       split = ",",
       converter = Converters.SizeConverter.class,
       description = "point-to-point message sizes (default: 64,1MiB,64MiB)")
