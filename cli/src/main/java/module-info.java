@@ -7,6 +7,8 @@ module io.muster.cli {
   requires io.muster.tcp;
   requires io.muster.conformance;
   requires info.picocli;
+  requires java.management;
+  requires jdk.management;
 
   uses io.muster.spi.BootstrapProvider;
 
