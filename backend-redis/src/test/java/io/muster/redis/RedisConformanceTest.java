@@ -8,10 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@code redis://…} (messages over TCP) against the whole kit, ranks as threads. */
-@ExtendWith(JobsAreNamespaces.class)
 class RedisConformanceTest extends BootstrapConformanceKit {
   static RedisServer redis;
 
@@ -33,6 +31,11 @@ class RedisConformanceTest extends BootstrapConformanceKit {
   @Override
   protected boolean supportsRankAssignment() {
     return true;
+  }
+
+  @Override
+  protected boolean jobsShareTheService() {
+    return true; // a job name is a namespace on the server: another job is another group
   }
 
   @Override

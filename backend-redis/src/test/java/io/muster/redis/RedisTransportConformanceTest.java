@@ -5,14 +5,12 @@ import io.muster.conformance.BootstrapConformanceKit;
 import io.muster.redis.internal.RedisTransportBootstrap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * {@code redis://…?transport=redis} (every message through Redis) against the whole kit, ranks as
  * threads. Ranks accept no connections, so rule 10 has no port to send garbage to; the inbox's own
  * garbage test is in {@link RedisBackendTest}.
  */
-@ExtendWith(JobsAreNamespaces.class)
 class RedisTransportConformanceTest extends BootstrapConformanceKit {
   static RedisServer redis;
 
@@ -34,6 +32,11 @@ class RedisTransportConformanceTest extends BootstrapConformanceKit {
   @Override
   protected boolean supportsRankAssignment() {
     return true;
+  }
+
+  @Override
+  protected boolean jobsShareTheService() {
+    return true; // a job name is a namespace on the server: another job is another group
   }
 
   @Override
