@@ -104,11 +104,6 @@ final class RedisService implements AutoCloseable {
     return kv == null ? null : kv.getValue();
   }
 
-  /** Runs a script on a connection of its own (no retry). */
-  static Object script(Connection connection, Script script, List<byte[]> keys, List<byte[]> args) {
-    return script.run(connection, COMMANDS, keys, args);
-  }
-
   /** Turns a Jedis failure into what the caller should do. */
   BootstrapException translate(RuntimeException e, String what) {
     if (e instanceof BootstrapException) {
@@ -136,7 +131,7 @@ final class RedisService implements AutoCloseable {
                   ? "check the password in the URI or in " + RedisEndpoint.PASSWORD_VARIABLE
                   : "it wants a password: put it in the URI (redis://:PASSWORD@host) or in "
                       + RedisEndpoint.PASSWORD_VARIABLE)
-              + ", and that the user may run EVAL, BLPOP and the list, hash and sorted-set commands",
+              + ", and that the user may run EVAL, EVALSHA, SCRIPT LOAD, BLPOP and the list, hash and sorted-set commands",
           e);
     }
     if (m.contains("DB index is out of range") || m.contains("invalid DB index")) {

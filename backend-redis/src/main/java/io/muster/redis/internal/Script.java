@@ -4,18 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
-import redis.clients.jedis.CommandObjects;
-import redis.clients.jedis.Connection;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * A Lua script run atomically by Redis: by its SHA-1 (one short command), falling back to sending
- * the body when the server has not cached it yet (after a restart or {@code SCRIPT FLUSH}).
+ * the body when the server has not cached it (after a restart or {@code SCRIPT FLUSH}). The server
+ * names the SHA-1 the first time ({@code SCRIPT LOAD}), which spares a fresh JVM the start of its
+ * security providers.
  */
 final class Script {
   static final Script JOIN = load("join.lua");
@@ -25,19 +22,11 @@ final class Script {
 
   private final String name;
   private final byte[] body;
-  private final byte[] sha;
+  private volatile byte[] sha;
 
   private Script(String name, byte[] body) {
     this.name = name;
     this.body = body;
-    try {
-      this.sha =
-          HexFormat.of()
-              .formatHex(MessageDigest.getInstance("SHA-1").digest(body))
-              .getBytes(StandardCharsets.US_ASCII);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("no SHA-1 in this JVM", e);
-    }
   }
 
   private static Script load(String name) {
@@ -52,18 +41,18 @@ final class Script {
   }
 
   Object run(UnifiedJedis client, List<byte[]> keys, List<byte[]> args) {
+    byte[] known = sha;
+    if (known == null) {
+      known =
+          client
+              .scriptLoad(new String(body, StandardCharsets.UTF_8))
+              .getBytes(StandardCharsets.US_ASCII);
+      sha = known;
+    }
     try {
-      return client.evalsha(sha, keys, args);
+      return client.evalsha(known, keys, args);
     } catch (JedisNoScriptException e) {
       return client.eval(body, keys, args);
-    }
-  }
-
-  Object run(Connection connection, CommandObjects commands, List<byte[]> keys, List<byte[]> args) {
-    try {
-      return connection.executeCommand(commands.evalsha(sha, keys, args));
-    } catch (JedisNoScriptException e) {
-      return connection.executeCommand(commands.eval(body, keys, args));
     }
   }
 

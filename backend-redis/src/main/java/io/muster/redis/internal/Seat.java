@@ -6,7 +6,6 @@ import io.muster.spi.Deadline;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +31,6 @@ import redis.clients.jedis.exceptions.JedisException;
  */
 final class Seat {
   private static final Logger log = LoggerFactory.getLogger(Seat.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   /** The longest single blocking pop, so a silently vanished server is noticed. */
   static final double WAIT_SLICE_SECONDS = 5.0;
@@ -78,7 +77,7 @@ final class Seat {
       String address,
       boolean toInbox,
       Deadline deadline) {
-    String who = HexFormat.of().formatHex(nonce(8)) + "|" + describeProcess();
+    String who = nonce() + "|" + describeProcess();
     Object reply =
         service.script(
             Script.JOIN,
@@ -93,7 +92,7 @@ final class Seat {
                 JobSettings.bytes(job.transport()),
                 JobSettings.bytes(address),
                 JobSettings.bytes(who),
-                JobSettings.bytes(HexFormat.of().formatHex(nonce(8))),
+                JobSettings.bytes(nonce()),
                 JobSettings.bytes(job.leaseMillis()),
                 JobSettings.bytes(job.ttl().toMillis())));
     List<?> r = (List<?>) reply;
@@ -314,10 +313,16 @@ final class Seat {
     return heartbeat;
   }
 
-  private static byte[] nonce(int n) {
-    byte[] b = new byte[n];
-    RANDOM.nextBytes(b);
-    return b;
+  /**
+   * 64 bits that tell one join (or one group instance) from another: they need to be unique, not
+   * secret, so this stays clear of SecureRandom and its costly start in a fresh JVM.
+   */
+  private static String nonce() {
+    long bits =
+        ThreadLocalRandom.current().nextLong()
+            ^ System.nanoTime()
+            ^ (ProcessHandle.current().pid() << 40);
+    return HexFormat.of().toHexDigits(bits);
   }
 
   private static String describeProcess() {
