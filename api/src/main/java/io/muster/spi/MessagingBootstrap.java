@@ -12,7 +12,6 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -280,17 +279,6 @@ public abstract class MessagingBootstrap implements Bootstrap {
       release();
     } catch (RuntimeException e) {
       log.warn("closing rank {} of {} on {}: {}", rank, size, where, e.toString(), e);
-    }
-  }
-
-  /** Runs {@code body}, turning unexpected exceptions into {@code INTERNAL} ones. */
-  protected static <T> T internal(String what, Supplier<T> body) {
-    try {
-      return body.get();
-    } catch (BootstrapException | IllegalArgumentException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new BootstrapException(Code.INTERNAL, what + " failed unexpectedly: " + e, e);
     }
   }
 

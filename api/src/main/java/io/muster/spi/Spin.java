@@ -1,6 +1,5 @@
 package io.muster.spi;
 
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -43,9 +42,5 @@ final class Spin {
 
   static void stop() {
     SPINNING.decrementAndGet();
-  }
-
-  static Duration budget() {
-    return Duration.ofNanos(NANOS);
   }
 }
