@@ -224,6 +224,9 @@ public final class Handshake {
 
     /** The dialler failed the proof: a token or job mismatch. */
     default void refused(Hello hello, BootstrapException why) {}
+
+    /** A handshake that {@link #admit} let go on ended before it was established. */
+    default void abandoned(Hello hello) {}
   }
 
   /** The answering side's listener until the link is established. */
@@ -372,6 +375,9 @@ public final class Handshake {
 
     @Override
     public void onClosed(Link l, Exception cause) {
+      if (key != null) {
+        gate.abandoned(hello);
+      }
       if (hello == null && !(cause instanceof java.io.EOFException)) {
         log.warn(
             "dropped a connection from {} to {}: {}", l.remote(), endpoint, cause.getMessage());

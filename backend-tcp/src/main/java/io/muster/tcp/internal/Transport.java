@@ -56,6 +56,9 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
     final int rank;
     volatile Link link;
     boolean dialing;
+    // We are answering the peer's own dial: wait for it rather than dial too. Two connections
+    // whose handshakes both complete would each be kept at one end and closed at the other.
+    boolean answering;
     boolean goodbye;
     final ArrayDeque<Pending> backlog = new ArrayDeque<>();
 
@@ -160,7 +163,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
             throw new BootstrapException(lost.code(), lost.getMessage(), lost.ranks(), lost);
           }
           p.backlog.addLast(new Pending(tag, message.clone()));
-          if (!p.dialing) {
+          if (!p.dialing && !p.answering) {
             p.dialing = true;
             loop.execute(() -> dial(p, System.nanoTime() + dialWindowNanos, 10));
           }
@@ -251,6 +254,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
         l.closeQuietly(new IOException("duplicate connection"));
         return;
       }
+      p.answering = false;
       l.become(p, maxMessage);
       try {
         for (Pending m : p.backlog) {
@@ -309,8 +313,25 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
         answerer.yieldTo();
         return null;
       }
+      p.answering = true;
     }
     return key;
+  }
+
+  @Override
+  public void abandoned(Handshake.Hello hello) {
+    Peer[] all = peers;
+    if (all == null || hello.from < 0 || hello.from >= all.length || hello.from == rank) {
+      return;
+    }
+    Peer p = all[hello.from];
+    synchronized (p) {
+      p.answering = false;
+      if (!closing && p.link == null && !p.dialing && !p.backlog.isEmpty()) {
+        p.dialing = true; // the messages that waited for the peer's dial now go by ours
+        loop.execute(() -> dial(p, System.nanoTime() + dialWindowNanos, 10));
+      }
+    }
   }
 
   @Override
