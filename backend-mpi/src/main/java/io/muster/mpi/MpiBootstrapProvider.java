@@ -103,14 +103,21 @@ public final class MpiBootstrapProvider implements BootstrapProvider {
     String name = "mpi:" + uri.path();
     Deadline deadline = Deadline.after(timeout, "open of " + name);
     MpiRuntime rt = MpiRuntime.acquire(library, deadline);
-    MpiRendezvous rendezvous = tcp ? new MpiRendezvous(rt, finalizeOnClose) : null;
+    MpiRendezvous rendezvous = null;
     try {
       checkAgrees("rank", rank, ANY_RANK, rt.rank(), rt, name);
       checkAgrees("size", size, ANY_SIZE, rt.size(), rt, name);
       String where = name + " (" + rt.version() + (tcp ? ", transport=tcp" : "") + ")";
       if (tcp) {
+        rendezvous = MpiRendezvous.start(rt, finalizeOnClose, deadline);
+        String job = rendezvous.uniqueJob(options.get(CommonOptions.JOB), deadline);
         return TcpBootstrap.open(
-            rendezvous, rt.rank(), rt.size(), options, where, new InetSocketAddress(routable(), 9));
+            rendezvous,
+            rt.rank(),
+            rt.size(),
+            options.with(CommonOptions.JOB, job),
+            where,
+            new InetSocketAddress(routable(), 9));
       }
       return MpiGroup.open(rt, timeout, where, finalizeOnClose, deadline);
     } catch (RuntimeException e) {

@@ -9,9 +9,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,29 +27,53 @@ import java.util.function.Consumer;
 public final class MpiRendezvous implements Rendezvous {
   private final MpiRuntime rt;
   private final boolean finalizeOnClose;
+  private final Communicator comm;
+  private final NativeCollectives exchange;
   private final AtomicBoolean released = new AtomicBoolean();
+  private boolean freed;
 
-  /**
-   * @param rt this process's MPI, acquired once for this rendezvous; released when it ends
-   */
-  public MpiRendezvous(MpiRuntime rt, boolean finalizeOnClose) {
+  private MpiRendezvous(MpiRuntime rt, boolean finalizeOnClose, Communicator comm) {
     this.rt = rt;
     this.finalizeOnClose = finalizeOnClose;
+    this.comm = comm;
+    int[] everyone = new int[rt.size()];
+    Arrays.setAll(everyone, i -> i);
+    this.exchange =
+        new NativeCollectives(
+            rt, comm, everyone, rt.size(), "rendezvous", null, () -> false, () -> false);
+  }
+
+  /**
+   * Starts the rendezvous on a communicator of its own; every rank of the MPI job must.
+   *
+   * @param rt this process's MPI, acquired once for this rendezvous; released when it ends
+   */
+  public static MpiRendezvous start(MpiRuntime rt, boolean finalizeOnClose, Deadline deadline) {
+    return new MpiRendezvous(rt, finalizeOnClose, Communicator.duplicateWorld(rt, 1, deadline)[0]);
+  }
+
+  /**
+   * A name for this group that no other group of the process shares, made of {@code job} and a
+   * random number rank 0 broadcasts: the TCP handshake checks it, so a connection meant for an
+   * earlier group of the same job (a late dial, a reused port) is refused rather than mistaken for
+   * a rank of this one.
+   */
+  public String uniqueJob(String job, Deadline deadline) {
+    byte[] nonce = new byte[8];
+    if (rt.rank() == 0) {
+      new SecureRandom().nextBytes(nonce);
+    }
+    byte[] agreed = exchange.broadcast(0, rt.rank() == 0 ? nonce : null, deadline);
+    return job + "/" + HexFormat.of().formatHex(agreed);
   }
 
   @Override
   public Membership join(int rank, int size, InetSocketAddress listening, Deadline deadline) {
-    Communicator comm = Communicator.duplicateWorld(rt, 1, deadline)[0];
     List<byte[]> all;
     try {
-      int[] everyone = new int[size];
-      Arrays.setAll(everyone, i -> i);
-      NativeCollectives exchange =
-          new NativeCollectives(
-              rt, comm, everyone, size, "addresses", null, () -> false, () -> false);
       all = exchange.allGather(encode(listening), deadline);
     } finally {
-      comm.free();
+      free();
     }
     Map<Integer, InetSocketAddress> addresses = new HashMap<>();
     for (int r = 0; r < size; r++) {
@@ -81,10 +107,21 @@ public final class MpiRendezvous implements Rendezvous {
     }
   }
 
+  private synchronized void free() {
+    if (!freed) {
+      freed = true;
+      comm.free();
+    }
+  }
+
   /** Gives back this rendezvous's hold on MPI, once. */
   public void release(boolean finalize, long nanos) {
     if (released.compareAndSet(false, true)) {
-      rt.release(finalize, nanos);
+      try {
+        free();
+      } finally {
+        rt.release(finalize, nanos);
+      }
     }
   }
 

@@ -31,6 +31,14 @@ final class NativeCollectives {
 
   static final int INLINE = SLOT - 4;
 
+  /**
+   * The most bytes one rank moves in one MPI call: MPI counts and displacements are {@code int}s.
+   * {@code -Dmuster.mpi.maxCount} lowers it, so tests can take the many-round paths that only huge
+   * collectives take otherwise.
+   */
+  static final int MAX_COUNT =
+      Math.max(1, Integer.getInteger("muster.mpi.maxCount", Integer.MAX_VALUE));
+
   private final MpiRuntime rt;
   private final Abi mpi;
   private final Communicator comm;
@@ -120,7 +128,7 @@ final class NativeCollectives {
       longest = Math.max(longest, rest[r]);
     }
     // The rest, in rounds whose counts and displacements fit in an int.
-    long chunk = Integer.MAX_VALUE / n;
+    long chunk = Math.max(1, MAX_COUNT / n);
     for (long from = 0; from < longest; from += chunk) {
       int[] counts = new int[n];
       int[] displs = new int[n];
@@ -184,31 +192,21 @@ final class NativeCollectives {
         number,
         deadline,
         head);
-    if (me == root) {
-      if (message.length > INLINE) {
-        int count = message.length - INLINE;
-        Memory rest = allocate(count);
-        rest.write(0, message, INLINE, count);
-        await(
-            start(
-                "MPI_Ibcast",
-                req -> mpi.ibcast(address(rest), count, mpi.byteType, root, comm.handle(), req)),
-            number,
-            deadline,
-            rest);
-        free(rest);
-      }
-      return message.clone();
-    }
-    int length = head.getInt(0);
+    int length = me == root ? message.length : head.getInt(0);
     if (length < 0) {
       throw corrupt("the root sent a length of " + length);
     }
-    byte[] out = new byte[length];
-    head.read(4, out, 0, Math.min(length, INLINE));
-    if (length > INLINE) {
-      int count = length - INLINE;
+    byte[] out = me == root ? message.clone() : new byte[length];
+    if (me != root) {
+      head.read(4, out, 0, Math.min(length, INLINE));
+    }
+    for (long from = INLINE; from < length; from += MAX_COUNT) {
+      int at = (int) from;
+      int count = (int) Math.min(MAX_COUNT, length - from);
       Memory rest = allocate(count);
+      if (me == root) {
+        rest.write(0, out, at, count);
+      }
       await(
           start(
               "MPI_Ibcast",
@@ -216,7 +214,9 @@ final class NativeCollectives {
           number,
           deadline,
           rest);
-      rest.read(0, out, INLINE, length - INLINE);
+      if (me != root) {
+        rest.read(0, out, at, count);
+      }
       free(rest);
     }
     return out;
@@ -265,7 +265,7 @@ final class NativeCollectives {
       longest = Math.max(longest, theirs);
     }
     free(lengthsOut, lengthsIn);
-    long chunk = Integer.MAX_VALUE / n;
+    long chunk = Math.max(1, MAX_COUNT / n);
     for (long from = 0; from < longest; from += chunk) {
       int[] sendCounts = new int[n];
       int[] sendDispls = new int[n];
