@@ -149,7 +149,7 @@ public final class Link implements IoLoop.Handler {
 
   /**
    * Sends one frame. Returns once the kernel has the bytes or a copy of the rest is queued; waits
-   * only while more than {@code QUEUE_LIMIT} bytes are queued.
+   * only while more than {@code QUEUE_LIMIT} bytes are queued, and never on the loop thread.
    *
    * @throws IOException if the link is closed or the socket fails
    */
@@ -188,7 +188,9 @@ public final class Link implements IoLoop.Handler {
         enqueue(ByteBuffer.wrap(payload.clone()));
       }
       long wait = writeTimeoutNanos;
-      while (queued > QUEUE_LIMIT && !closed.get()) {
+      // The loop thread drains the queue, so it must never wait for it (it sends a peer's
+      // backlog when the connection is made): it leaves the bytes queued and goes on.
+      while (queued > QUEUE_LIMIT && !closed.get() && !loop.inLoop()) {
         if (wait <= 0) {
           throw new IOException(
               remote
