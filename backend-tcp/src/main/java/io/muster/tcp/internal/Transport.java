@@ -399,7 +399,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
     if (all != null) {
       for (Peer p : all) {
         synchronized (p) {
-          while (p.link == null && p.dialing && !p.backlog.isEmpty()) {
+          while (p.link == null && (p.dialing || p.answering) && !p.backlog.isEmpty()) {
             long left = end - System.nanoTime();
             if (left <= 0) {
               log.warn(
