@@ -7,6 +7,7 @@ module io.muster.mpi {
   requires io.muster.tcp;
   requires com.sun.jna;
   requires org.slf4j;
+  requires jdk.unsupported; // sun.misc.Signal: to tell mpirun stopping a rank from a rank failing
 
   exports io.muster.mpi;
 

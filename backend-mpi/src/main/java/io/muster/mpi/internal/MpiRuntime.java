@@ -374,11 +374,14 @@ public final class MpiRuntime {
     }
   }
 
-  /** The shutdown hook: finalize after a clean end, abort when a group is still open. */
+  /**
+   * The shutdown hook: finalize after a clean end, abort when a group is still open, nothing when
+   * mpirun is stopping the job.
+   */
   private void atExit() {
     int open;
     synchronized (GUARD) {
-      if (state != State.READY) {
+      if (state != State.READY || FailureHandler.signalled()) {
         return;
       }
       open = openGroups;
