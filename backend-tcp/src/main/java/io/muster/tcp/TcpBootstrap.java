@@ -263,6 +263,9 @@ public final class TcpBootstrap extends MessagingBootstrap {
             e);
       }
     }
+    if (coordinator.getAddress().isLoopbackAddress()) {
+      return coordinator.getAddress(); // a local job: no need to ask the routing table
+    }
     try (DatagramSocket probe = new DatagramSocket()) {
       probe.connect(coordinator); // no packet is sent: this only asks the routing table
       InetAddress a = probe.getLocalAddress();

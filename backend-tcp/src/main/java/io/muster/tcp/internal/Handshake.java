@@ -225,8 +225,8 @@ public final class Handshake {
     /** The dialler failed the proof: a token or job mismatch. */
     default void refused(Hello hello, BootstrapException why) {}
 
-    /** A handshake that {@link #admit} let go on ended before it was established. */
-    default void abandoned(Hello hello) {}
+    /** A dialler that said HELLO went away before the link was established. */
+    default void abandoned(Hello hello, Link link) {}
   }
 
   /** The answering side's listener until the link is established. */
@@ -375,8 +375,8 @@ public final class Handshake {
 
     @Override
     public void onClosed(Link l, Exception cause) {
-      if (key != null) {
-        gate.abandoned(hello);
+      if (hello != null) {
+        gate.abandoned(hello, l);
       }
       if (hello == null && !(cause instanceof java.io.EOFException)) {
         log.warn(

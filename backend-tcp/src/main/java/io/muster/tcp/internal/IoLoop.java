@@ -29,6 +29,10 @@ public final class IoLoop {
   private static final long FAST_TICK_MILLIS = 1;
 
   private static final Object LOCK = new Object();
+
+  /** Times any loop of this JVM came back from select: a measure of thread wake-ups. */
+  private static volatile long turns;
+
   private static IoLoop shared;
 
   /** Something the loop calls back when its channel is ready. */
@@ -63,6 +67,11 @@ public final class IoLoop {
     thread = new Thread(this::run, "muster-io");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** How many times the I/O loop has woken up in this JVM (for benchmarks and diagnostics). */
+  public static long turns() {
+    return turns;
   }
 
   /** Takes a hold on the shared loop, starting it if needed. */
@@ -120,6 +129,9 @@ public final class IoLoop {
       } catch (Exception e) {
         throw new IOException(e);
       }
+    }
+    if (!thread.isAlive()) {
+      throw new IOException("the muster-io loop has stopped");
     }
     java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
     execute(
@@ -222,6 +234,7 @@ public final class IoLoop {
         } else {
           selector.selectNow();
         }
+        turns++; // only the loop thread writes it
         Iterator<SelectionKey> it = selector.selectedKeys().iterator();
         while (it.hasNext()) {
           SelectionKey key = it.next();
@@ -256,6 +269,10 @@ public final class IoLoop {
         }
       } catch (IOException | RuntimeException e) {
         log.error("muster-io loop error; carrying on", e);
+      } catch (Error e) {
+        // The loop must outlive a handler's error (say, no heap left for a huge frame): every
+        // rank in this JVM depends on it.
+        log.error("muster-io loop error; carrying on", e);
       }
     }
     shutdown();
@@ -271,6 +288,8 @@ public final class IoLoop {
       // closed under us: nothing left to do for it
     } catch (IOException | RuntimeException e) {
       h.failed(e);
+    } catch (OutOfMemoryError e) {
+      h.failed(new IOException("out of memory handling this connection: " + e.getMessage(), e));
     }
   }
 

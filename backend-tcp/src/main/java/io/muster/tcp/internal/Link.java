@@ -26,6 +26,9 @@ public final class Link implements IoLoop.Handler {
   /** Heap arrays are written and read in windows this big, so the JDK never copies more at once. */
   private static final int WINDOW = 256 * 1024;
 
+  /** Above this size, a message the kernel does not take at once is lent, not copied. */
+  private static final int BIG = 1 << 20;
+
   /** Queued bytes above which a sender waits for the network to take some. */
   private static final long QUEUE_LIMIT = 64L << 20;
 
@@ -61,7 +64,7 @@ public final class Link implements IoLoop.Handler {
   private int bodyPos;
   private byte bodyType;
   private int bodyTag;
-  private volatile boolean suspended;
+  private final AtomicBoolean suspended = new AtomicBoolean();
   private volatile long resumeAt;
   private volatile long lastReadNanos = System.nanoTime();
 
@@ -149,17 +152,29 @@ public final class Link implements IoLoop.Handler {
 
   /**
    * Sends one frame. Returns once the kernel has the bytes or a copy of the rest is queued; waits
-   * only while more than {@code QUEUE_LIMIT} bytes are queued, and never on the loop thread.
+   * only while more than {@code QUEUE_LIMIT} bytes are queued.
    *
    * @throws IOException if the link is closed or the socket fails
    */
   public void send(byte type, int tag, byte[] payload) throws IOException {
+    send(type, tag, payload, false);
+  }
+
+  /**
+   * Sends one frame.
+   *
+   * @param owned whether the link may keep {@code payload} (nobody changes it later): then what the
+   *     kernel does not take is queued without a copy
+   */
+  void send(byte type, int tag, byte[] payload, boolean owned) throws IOException {
+    boolean mayWait = !loop.inLoop(); // the loop must never wait for itself
     writeLock.lock();
     try {
       if (closed.get()) {
         throw closedException();
       }
       lastWriteNanos = System.nanoTime();
+      int off = 0;
       if (queue.isEmpty()) {
         if (payload.length + Wire.HEADER <= small.capacity()) {
           small.clear();
@@ -176,40 +191,65 @@ public final class Link implements IoLoop.Handler {
         channel.write(header);
         if (header.hasRemaining()) {
           enqueue(header);
-          enqueue(ByteBuffer.wrap(payload.clone()));
         } else {
-          int off = writeFrom(payload);
-          if (off < payload.length) {
-            enqueue(ByteBuffer.wrap(java.util.Arrays.copyOfRange(payload, off, payload.length)));
-          }
+          off = writeFrom(payload);
         }
       } else {
         enqueue(header(type, tag, payload.length));
-        enqueue(ByteBuffer.wrap(payload.clone()));
       }
-      long wait = writeTimeoutNanos;
-      // The loop thread drains the queue, so it must never wait for it (it sends a peer's
-      // backlog when the connection is made): it leaves the bytes queued and goes on.
-      while (queued > QUEUE_LIMIT && !closed.get() && !loop.inLoop()) {
-        if (wait <= 0) {
-          throw new IOException(
-              remote
-                  + " has not taken "
-                  + (queued >> 20)
-                  + " MiB queued for it in "
-                  + java.time.Duration.ofNanos(writeTimeoutNanos).toSeconds()
-                  + "s; is that process stopped?");
-        }
-        try {
-          wait = drained.awaitNanos(wait);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new java.io.InterruptedIOException(
-              "interrupted while the queue to " + remote + " drains");
+      if (off == payload.length) {
+        return;
+      }
+      if (owned) {
+        enqueue(ByteBuffer.wrap(payload, off, payload.length - off));
+      } else if (payload.length > BIG && mayWait) {
+        // Rather than copy a large message, lend it to the loop and wait until the kernel has
+        // it all: the wait is on the network, never on the receiver's recv.
+        ByteBuffer rest = ByteBuffer.wrap(payload, off, payload.length - off);
+        enqueue(rest);
+        awaitWritten(rest);
+        return;
+      } else {
+        enqueue(ByteBuffer.wrap(java.util.Arrays.copyOfRange(payload, off, payload.length)));
+      }
+      if (mayWait) {
+        long wait = writeTimeoutNanos;
+        while (queued > QUEUE_LIMIT && !closed.get()) {
+          wait = awaitDrain(wait);
         }
       }
     } finally {
       writeLock.unlock();
+    }
+  }
+
+  /** Waits (holding writeLock) until {@code b} has gone to the kernel. */
+  private void awaitWritten(ByteBuffer b) throws IOException {
+    long wait = writeTimeoutNanos;
+    while (b.hasRemaining() && !closed.get()) {
+      wait = awaitDrain(wait);
+    }
+    if (b.hasRemaining()) {
+      throw closedException();
+    }
+  }
+
+  private long awaitDrain(long wait) throws IOException {
+    if (wait <= 0) {
+      throw new IOException(
+          remote
+              + " has not taken "
+              + (queued >> 20)
+              + " MiB queued for it in "
+              + java.time.Duration.ofNanos(writeTimeoutNanos).toSeconds()
+              + "s; is that process stopped?");
+    }
+    try {
+      return drained.awaitNanos(wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException(
+          "interrupted while the queue to " + remote + " drains");
     }
   }
 
@@ -262,6 +302,7 @@ public final class Link implements IoLoop.Handler {
           }
         }
         queue.pollFirst();
+        drained.signalAll(); // a sender may be waiting for this very buffer
       }
       key.interestOpsAnd(~SelectionKey.OP_WRITE);
       drained.signalAll();
@@ -343,13 +384,18 @@ public final class Link implements IoLoop.Handler {
           reading.set(false);
         }
       } else {
-        suspend(); // a spinning receiver reads this link; don't spin the loop on readiness
+        suspendReads(); // a spinning receiver reads this link; don't spin the loop on readiness
+        if (!reading.get()) {
+          resumeReads(); // it left between our look and our suspension
+        }
       }
     }
   }
 
   /**
-   * Reads what has arrived, for a receiver that spins on this link.
+   * Reads what has arrived, for a receiver that spins on this link. While receivers poll, the loop
+   * stops watching the link (no wake-up per message on the loop thread, which would compete with
+   * them for cores); it watches again once nobody has polled for a moment.
    *
    * @return whether anything was read
    */
@@ -358,6 +404,10 @@ public final class Link implements IoLoop.Handler {
       return false;
     }
     try {
+      resumeAt = System.nanoTime() + LINGER_NANOS;
+      if (!suspended.get()) {
+        suspendReads();
+      }
       return readFrames();
     } catch (IOException | RuntimeException e) {
       failed(e);
@@ -369,47 +419,47 @@ public final class Link implements IoLoop.Handler {
 
   /** A spinning receiver stopped; if it now parks, the loop must read for it at once. */
   public void stopPolling(boolean stillWaiting) {
-    if (!suspended) {
-      return;
-    }
     if (stillWaiting) {
-      loop.execute(this::resumeReading);
+      resumeReads();
     } else {
       resumeAt = System.nanoTime() + LINGER_NANOS;
     }
   }
 
-  private void suspend() {
-    if (!suspended) {
-      key.interestOpsAnd(~SelectionKey.OP_READ);
+  /** Stops the loop from watching this link for reads. Any thread. */
+  private void suspendReads() {
+    if (suspended.compareAndSet(false, true)) {
       resumeAt = System.nanoTime() + LINGER_NANOS;
-      suspended = true;
+      SelectionKey k = key;
+      if (k != null && k.isValid()) {
+        k.interestOpsAnd(~SelectionKey.OP_READ);
+      }
       loop.fast();
       loop.addTimer(resumer);
     }
-    if (!reading.get()) {
-      resumeReading(); // the receiver left between our look and our suspension
+  }
+
+  /** Has the loop watch this link for reads again. Any thread. */
+  private void resumeReads() {
+    if (suspended.compareAndSet(true, false)) {
+      loop.removeTimer(resumer);
+      loop.slow();
+      SelectionKey k = key;
+      if (k != null && k.isValid()) {
+        k.interestOpsOr(SelectionKey.OP_READ);
+        if (!loop.inLoop()) {
+          loop.wakeup(); // a sleeping select would not see the new interest until it wakes
+        }
+      }
     }
   }
 
   private final IoLoop.Timer resumer =
       now -> {
-        if (suspended && !reading.get() && now - resumeAt >= 0) {
-          resumeReading();
+        if (!reading.get() && now - resumeAt >= 0) {
+          resumeReads();
         }
       };
-
-  private void resumeReading() {
-    if (suspended) {
-      suspended = false;
-      loop.removeTimer(resumer);
-      loop.slow();
-      SelectionKey k = key;
-      if (k.isValid()) {
-        k.interestOpsOr(SelectionKey.OP_READ);
-      }
-    }
-  }
 
   /**
    * One read, then every complete frame in the buffer to the listener; loops while reads fill it.
@@ -532,9 +582,7 @@ public final class Link implements IoLoop.Handler {
     } catch (IOException e) {
       log.debug("closing link to {}", remote, e);
     }
-    if (suspended) {
-      loop.execute(this::resumeReading);
-    }
+    resumeReads();
     writeLock.lock();
     try {
       queue.clear();

@@ -56,9 +56,12 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
     final int rank;
     volatile Link link;
     boolean dialing;
-    // We are answering the peer's own dial: wait for it rather than dial too. Two connections
-    // whose handshakes both complete would each be kept at one end and closed at the other.
-    boolean answering;
+
+    /**
+     * A link the peer dialled and we admitted, still in its handshake: it will carry our backlog.
+     */
+    Link incoming;
+
     boolean goodbye;
     final ArrayDeque<Pending> backlog = new ArrayDeque<>();
 
@@ -163,7 +166,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
             throw new BootstrapException(lost.code(), lost.getMessage(), lost.ranks(), lost);
           }
           p.backlog.addLast(new Pending(tag, message.clone()));
-          if (!p.dialing && !p.answering) {
+          if (!p.dialing && p.incoming == null) {
             p.dialing = true;
             loop.execute(() -> dial(p, System.nanoTime() + dialWindowNanos, 10));
           }
@@ -254,11 +257,10 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
         l.closeQuietly(new IOException("duplicate connection"));
         return;
       }
-      p.answering = false;
       l.become(p, maxMessage);
       try {
         for (Pending m : p.backlog) {
-          l.send(Wire.DATA, m.tag, m.message);
+          l.send(Wire.DATA, m.tag, m.message, true); // our own copies: no need to copy again
         }
       } catch (IOException e) {
         l.closeQuietly(e);
@@ -266,6 +268,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
       p.backlog.clear();
       p.link = l;
       p.dialing = false;
+      p.incoming = null;
       p.notifyAll();
     }
   }
@@ -308,35 +311,43 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
     }
     Peer p = all[hello.from];
     synchronized (p) {
-      boolean mineWins = (p.link != null && !p.link.isClosed()) || (p.dialing && rank < hello.from);
+      // One link per pair: the lower rank's dial wins. A rank that admitted the peer's link
+      // sends over it rather than dialling too (see send), so both sides always pick the same.
+      boolean mineWins =
+          (p.link != null && !p.link.isClosed())
+              || p.incoming != null
+              || (p.dialing && rank < hello.from);
       if (mineWins) {
         answerer.yieldTo();
         return null;
       }
-      p.answering = true;
+      p.incoming = answerer.link();
     }
     return key;
   }
 
   @Override
-  public void abandoned(Handshake.Hello hello) {
+  public void established(Link link, Handshake.Hello hello) {
+    establish(peers[hello.from], link);
+  }
+
+  @Override
+  public void abandoned(Handshake.Hello hello, Link link) {
     Peer[] all = peers;
-    if (all == null || hello.from < 0 || hello.from >= all.length || hello.from == rank) {
+    if (all == null || hello.from < 0 || hello.from >= all.length) {
       return;
     }
     Peer p = all[hello.from];
     synchronized (p) {
-      p.answering = false;
-      if (!closing && p.link == null && !p.dialing && !p.backlog.isEmpty()) {
-        p.dialing = true; // the messages that waited for the peer's dial now go by ours
+      if (p.incoming != link) {
+        return;
+      }
+      p.incoming = null;
+      if (p.link == null && !p.dialing && !p.backlog.isEmpty() && !closing) {
+        p.dialing = true; // the peer's link fell through: carry our backlog ourselves
         loop.execute(() -> dial(p, System.nanoTime() + dialWindowNanos, 10));
       }
     }
-  }
-
-  @Override
-  public void established(Link link, Handshake.Hello hello) {
-    establish(peers[hello.from], link);
   }
 
   // ---------------------------------------------------------------- receiving
@@ -399,7 +410,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
     if (all != null) {
       for (Peer p : all) {
         synchronized (p) {
-          while (p.link == null && (p.dialing || p.answering) && !p.backlog.isEmpty()) {
+          while (p.link == null && (p.dialing || p.incoming != null) && !p.backlog.isEmpty()) {
             long left = end - System.nanoTime();
             if (left <= 0) {
               log.warn(

@@ -1,0 +1,16 @@
+/**
+ * The {@code muster} command: demo, a local launcher, the coordinator and the live conformance
+ * check.
+ */
+module io.muster.cli {
+  requires io.muster.api;
+  requires io.muster.tcp;
+  requires info.picocli;
+
+  uses io.muster.spi.BootstrapProvider;
+
+  opens io.muster.cli to
+      info.picocli;
+
+  exports io.muster.cli.launch;
+}
