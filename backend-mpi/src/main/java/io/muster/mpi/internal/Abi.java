@@ -1,6 +1,7 @@
 package io.muster.mpi.internal;
 
 import com.sun.jna.Pointer;
+import java.nio.ByteBuffer;
 
 /**
  * Everything that differs between MPI implementations at the binary level, in one place: how a
@@ -75,6 +76,20 @@ public abstract class Abi {
   /** Reads a handle that MPI wrote at {@code address + offset}. */
   final long readHandle(Pointer base, long offset) {
     return handleBytes == 8 ? base.getLong(offset) : base.getInt(offset);
+  }
+
+  /** Reads a handle that MPI wrote into {@code buffer} at {@code index}. */
+  final long readHandle(ByteBuffer buffer, int index) {
+    return handleBytes == 8 ? buffer.getLong(index) : buffer.getInt(index);
+  }
+
+  /** Writes a handle into {@code buffer} at {@code index}, where MPI will read it. */
+  final void writeHandle(ByteBuffer buffer, int index, long handle) {
+    if (handleBytes == 8) {
+      buffer.putLong(index, handle);
+    } else {
+      buffer.putInt(index, (int) handle);
+    }
   }
 
   /** Writes a handle where MPI will read (and maybe update) it. */

@@ -6,6 +6,7 @@ import io.muster.BootstrapException;
 import io.muster.BootstrapException.Code;
 import io.muster.spi.InlineProgress;
 import io.muster.spi.Mailbox;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -278,7 +279,7 @@ final class MpiMessages implements InlineProgress {
 
   private boolean probe(Communicator comm, boolean isInternal, List<Incoming> arrived) {
     long base = rt.scratchAddress;
-    Memory s = rt.scratch;
+    ByteBuffer s = rt.scratch;
     boolean any = false;
     for (int i = 0; i < PROBES_PER_POLL; i++) {
       rt.check(

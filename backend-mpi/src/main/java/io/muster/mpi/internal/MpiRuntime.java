@@ -5,6 +5,8 @@ import com.sun.jna.Pointer;
 import io.muster.BootstrapException;
 import io.muster.BootstrapException.Code;
 import io.muster.spi.Deadline;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -57,8 +59,13 @@ public final class MpiRuntime {
   }
 
   final Abi mpi;
-  final Memory scratch = new Memory(SCRATCH_BYTES);
-  final long scratchAddress = Pointer.nativeValue(scratch);
+  private final Memory scratchMemory = new Memory(SCRATCH_BYTES);
+  final long scratchAddress = Pointer.nativeValue(scratchMemory);
+
+  /** The out-parameters, read and written from Java without a native call each. */
+  final ByteBuffer scratch =
+      scratchMemory.getByteBuffer(0, SCRATCH_BYTES).order(ByteOrder.nativeOrder());
+
   private final ReentrantLock lock = new ReentrantLock();
   private final CompletableFuture<Void> started = new CompletableFuture<>();
   private final List<Request> abandoned = new ArrayList<>(); // guarded by lock
@@ -248,7 +255,7 @@ public final class MpiRuntime {
     if (scratch.getInt(FLAG) == 0) {
       return 32767; // the least the standard guarantees
     }
-    return scratch.getPointer(HANDLE).getInt(0);
+    return new Pointer(scratch.getLong(HANDLE)).getInt(0);
   }
 
   private String readVersion() {

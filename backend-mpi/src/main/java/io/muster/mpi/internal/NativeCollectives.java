@@ -5,6 +5,7 @@ import com.sun.jna.Pointer;
 import io.muster.BootstrapException;
 import io.muster.BootstrapException.Code;
 import io.muster.spi.Deadline;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -52,6 +53,8 @@ final class NativeCollectives {
   private final BooleanSupplier closed;
   private Memory slot; // reused while no timed-out round holds it
   private Memory slots;
+  private ByteBuffer slotView; // the same memory, read and written without a native call each
+  private ByteBuffer slotsView;
   private BootstrapException outOfStep;
 
   /**
@@ -95,8 +98,10 @@ final class NativeCollectives {
     long number = enter();
     Memory one = slot();
     Memory all = slots();
-    one.setInt(0, mine.length);
-    one.write(4, mine, 0, Math.min(mine.length, INLINE));
+    ByteBuffer oneView = slotView;
+    ByteBuffer allView = slotsView;
+    oneView.putInt(0, mine.length);
+    oneView.put(4, mine, 0, Math.min(mine.length, INLINE));
     await(
         start(
             "MPI_Iallgather",
@@ -118,12 +123,12 @@ final class NativeCollectives {
     long[] rest = new long[n];
     long longest = 0;
     for (int r = 0; r < n; r++) {
-      int length = all.getInt((long) SLOT * r);
+      int length = allView.getInt(SLOT * r);
       if (length < 0) {
         throw corrupt("rank " + members[r] + " sent a length of " + length);
       }
       out[r] = new byte[length];
-      all.read((long) SLOT * r + 4, out[r], 0, Math.min(length, INLINE));
+      allView.get(SLOT * r + 4, out[r], 0, Math.min(length, INLINE));
       rest[r] = Math.max(0, length - INLINE);
       longest = Math.max(longest, rest[r]);
     }
@@ -181,9 +186,10 @@ final class NativeCollectives {
   byte[] broadcast(int root, byte[] message, Deadline deadline) {
     long number = enter();
     Memory head = slot();
+    ByteBuffer headView = slotView;
     if (me == root) {
-      head.setInt(0, message.length);
-      head.write(4, message, 0, Math.min(message.length, INLINE));
+      headView.putInt(0, message.length);
+      headView.put(4, message, 0, Math.min(message.length, INLINE));
     }
     await(
         start(
@@ -192,13 +198,13 @@ final class NativeCollectives {
         number,
         deadline,
         head);
-    int length = me == root ? message.length : head.getInt(0);
+    int length = me == root ? message.length : headView.getInt(0);
     if (length < 0) {
       throw corrupt("the root sent a length of " + length);
     }
     byte[] out = me == root ? message.clone() : new byte[length];
     if (me != root) {
-      head.read(4, out, 0, Math.min(length, INLINE));
+      headView.get(4, out, 0, Math.min(length, INLINE));
     }
     for (long from = INLINE; from < length; from += MAX_COUNT) {
       int at = (int) from;
@@ -232,9 +238,10 @@ final class NativeCollectives {
     }
     Memory lengthsOut = allocate(8L * n);
     Memory lengthsIn = allocate(8L * n);
+    ByteBuffer lengthsOutView = lengthsOut.getByteBuffer(0, 8L * n);
     for (int r = 0; r < n; r++) {
-      lengthsOut.setInt(8L * r, messages.get(r).length);
-      lengthsOut.setInt(8L * r + 4, longestMine);
+      lengthsOutView.putInt(8 * r, messages.get(r).length);
+      lengthsOutView.putInt(8 * r + 4, longestMine);
     }
     await(
         start(
@@ -255,9 +262,10 @@ final class NativeCollectives {
         lengthsIn);
     byte[][] out = new byte[n][];
     long longest = 0;
+    ByteBuffer lengthsInView = lengthsIn.getByteBuffer(0, 8L * n);
     for (int r = 0; r < n; r++) {
-      int length = lengthsIn.getInt(8L * r);
-      int theirs = lengthsIn.getInt(8L * r + 4);
+      int length = lengthsInView.getInt(8 * r);
+      int theirs = lengthsInView.getInt(8 * r + 4);
       if (length < 0 || theirs < length) {
         throw corrupt("rank " + members[r] + " sent lengths " + length + " and " + theirs);
       }
@@ -458,6 +466,7 @@ final class NativeCollectives {
   private Memory slot() {
     if (slot == null) {
       slot = new Memory(SLOT);
+      slotView = slot.getByteBuffer(0, SLOT); // big-endian, as every header Muster sends
     }
     return slot;
   }
@@ -465,6 +474,7 @@ final class NativeCollectives {
   private Memory slots() {
     if (slots == null) {
       slots = new Memory((long) SLOT * n);
+      slotsView = slots.getByteBuffer(0, (long) SLOT * n);
     }
     return slots;
   }

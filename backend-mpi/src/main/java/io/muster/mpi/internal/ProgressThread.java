@@ -14,6 +14,8 @@ import org.slf4j.LoggerFactory;
 final class ProgressThread implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(ProgressThread.class);
   private static final long FIRST_PAUSE_NANOS = 10_000;
+  private static final long URGENT_PAUSE_NANOS = 50_000;
+  private static final long URGENT_NANOS = 20_000_000;
 
   private final MpiMessages messages;
   private final Thread thread;
@@ -39,6 +41,7 @@ final class ProgressThread implements Runnable {
   @Override
   public void run() {
     long pause = FIRST_PAUSE_NANOS;
+    long urgentUntil = System.nanoTime();
     while (!stopping) {
       boolean any;
       try {
@@ -47,15 +50,19 @@ final class ProgressThread implements Runnable {
         log.warn("{}: MPI failed; messages of this group stop here", thread.getName(), e);
         return;
       }
-      if (any || woken) {
+      long now = System.nanoTime();
+      if (woken) {
         woken = false;
+        urgentUntil = now + URGENT_NANOS;
         pause = FIRST_PAUSE_NANOS;
-        if (any) {
-          continue;
-        }
+      }
+      if (any) {
+        pause = FIRST_PAUSE_NANOS;
+        continue;
       }
       LockSupport.parkNanos(this, pause);
-      pause = Math.min(pause * 2, Backoff.MAX_PAUSE_NANOS);
+      long cap = now - urgentUntil < 0 ? URGENT_PAUSE_NANOS : Backoff.MAX_PAUSE_NANOS;
+      pause = Math.min(pause * 2, cap);
     }
   }
 

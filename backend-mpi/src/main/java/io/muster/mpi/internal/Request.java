@@ -1,6 +1,7 @@
 package io.muster.mpi.internal;
 
 import com.sun.jna.Memory;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -43,7 +44,7 @@ final class Request {
       return true;
     }
     Abi mpi = rt.mpi;
-    Memory s = rt.scratch;
+    ByteBuffer s = rt.scratch;
     long base = rt.scratchAddress;
     mpi.writeHandle(s, MpiRuntime.REQUEST, handle);
     int rc = mpi.test(base + MpiRuntime.REQUEST, base + MpiRuntime.FLAG, base + MpiRuntime.STATUS);
