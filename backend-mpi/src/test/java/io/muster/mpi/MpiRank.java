@@ -55,6 +55,7 @@ public final class MpiRank {
     SCENARIOS.put("barrierWaits", MpiRank::barrierWaits);
     SCENARIOS.put("groupBarrier", MpiRank::groupBarrier);
     SCENARIOS.put("twoGroups", MpiRank::twoGroups);
+    SCENARIOS.put("lateMessage", MpiRank::lateMessage);
     SCENARIOS.put("timeouts", MpiRank::timeouts);
     SCENARIOS.put("close", MpiRank::close);
   }
@@ -537,6 +538,42 @@ public final class MpiRank {
           () -> second.recv(left(second), 4, Duration.ofMillis(200)));
       first.barrier();
       second.barrier();
+    }
+  }
+
+  /**
+   * A message sent to a rank after it closed its group never appears in a later group (MPI reuses a
+   * freed communicator's context id; Muster retires its communicators instead of freeing them).
+   */
+  static void lateMessage(String uri) {
+    if (worldSize() < 2) {
+      return;
+    }
+    try (Bootstrap side = open(uri)) {
+      Bootstrap first = open(uri);
+      first.barrier();
+      int r = first.rank();
+      if (r == 1) {
+        first.close();
+        side.send(0, 1, new byte[0]); // "closed"
+      } else if (r == 0) {
+        side.recv(1, 1, PROMPT);
+        try {
+          first.send(1, 6, new byte[] {6, 6, 6});
+        } catch (BootstrapException e) {
+          assertEquals(Code.PEER_LOST, e.code(), e.toString()); // TCP knows rank 1 left
+        }
+      }
+      first.close();
+      try (Bootstrap later = open(uri)) {
+        if (later.rank() == 1) {
+          expect(
+              Code.TIMEOUT,
+              "a message sent to an earlier group",
+              () -> later.recv(0, 6, Duration.ofMillis(500)));
+        }
+        later.barrier();
+      }
     }
   }
 

@@ -16,7 +16,7 @@ final class Communicator {
   private final long handle;
   private final int rank;
   private final int size;
-  private boolean freed;
+  private boolean retired; // guarded by rt's lock
 
   private Communicator(MpiRuntime rt, long handle) {
     this.rt = rt;
@@ -136,23 +136,25 @@ final class Communicator {
     }
   }
 
-  /** Frees the communicator; operations still in flight on it complete first (MPI's rule). */
-  void free() {
+  /**
+   * Retires the communicator: Muster stops using it, but does not free it. Open MPI hands a freed
+   * communicator's context id to the next one it makes, and a message that reaches this process
+   * after its group closed (a peer sent it late) would then surface in a later group; kept, the id
+   * stays taken and such a message stays in this communicator's queue, unseen. MPI_Finalize frees
+   * them all.
+   */
+  void retire() {
     rt.lock();
     try {
-      if (freed || !rt.ready()) {
-        return;
-      }
-      freed = true;
-      rt.mpi.writeHandle(rt.scratch, MpiRuntime.HANDLE, handle);
-      int rc = rt.mpi.commFree(rt.scratchAddress + MpiRuntime.HANDLE);
-      if (rc != Abi.SUCCESS) {
-        throw new BootstrapException(
-            Code.INTERNAL, "MPI_Comm_free failed: " + rt.errorText(rc), List.of());
-      }
+      retired = true;
     } finally {
       rt.unlock();
     }
+  }
+
+  /** Whether {@link #retire} was called; calls on a retired communicator fail with CLOSED. */
+  boolean retired() {
+    return retired;
   }
 
   long handle() {

@@ -81,7 +81,7 @@ public final class MpiGroup extends MessagingBootstrap {
       return new MpiGroup(rt, timeout, where, finalizeOnClose, comms);
     } catch (RuntimeException e) {
       for (Communicator c : comms) {
-        c.free();
+        c.retire();
       }
       throw e;
     }
@@ -222,18 +222,18 @@ public final class MpiGroup extends MessagingBootstrap {
       }
       progress.stop(Math.max(TimeUnit.SECONDS.toNanos(1), end - System.nanoTime()));
       messages.close();
-      freeAll();
+      retireAll();
     } finally {
       rt.release(finalizeOnClose, Math.max(TimeUnit.SECONDS.toNanos(1), end - System.nanoTime()));
     }
   }
 
-  private void freeAll() {
+  private void retireAll() {
     for (NativeCollectives sub : subgroups.values()) {
-      sub.freeCommunicator();
+      sub.retireCommunicator();
     }
-    userComm.free();
-    internalComm.free();
-    setupComm.free();
+    userComm.retire();
+    internalComm.retire();
+    setupComm.retire();
   }
 }

@@ -30,7 +30,7 @@ public final class MpiRendezvous implements Rendezvous {
   private final Communicator comm;
   private final NativeCollectives exchange;
   private final AtomicBoolean released = new AtomicBoolean();
-  private boolean freed;
+  private boolean retired;
 
   private MpiRendezvous(MpiRuntime rt, boolean finalizeOnClose, Communicator comm) {
     this.rt = rt;
@@ -73,7 +73,7 @@ public final class MpiRendezvous implements Rendezvous {
     try {
       all = exchange.allGather(encode(listening), deadline);
     } finally {
-      free();
+      retireComm();
     }
     Map<Integer, InetSocketAddress> addresses = new HashMap<>();
     for (int r = 0; r < size; r++) {
@@ -107,10 +107,10 @@ public final class MpiRendezvous implements Rendezvous {
     }
   }
 
-  private synchronized void free() {
-    if (!freed) {
-      freed = true;
-      comm.free();
+  private synchronized void retireComm() {
+    if (!retired) {
+      retired = true;
+      comm.retire();
     }
   }
 
@@ -118,7 +118,7 @@ public final class MpiRendezvous implements Rendezvous {
   public void release(boolean finalize, long nanos) {
     if (released.compareAndSet(false, true)) {
       try {
-        free();
+        retireComm();
       } finally {
         rt.release(finalize, nanos);
       }

@@ -362,6 +362,10 @@ final class NativeCollectives {
   private Request start(String what, Call call) {
     rt.lock();
     try {
+      if (comm.retired()) {
+        throw new BootstrapException(
+            Code.CLOSED, "rank " + members[me] + " is closed (in " + what + ")");
+      }
       rt.check(call.post(rt.scratchAddress + MpiRuntime.REQUEST), what + " on rank " + members[me]);
       return new Request(mpi.readHandle(rt.scratch, MpiRuntime.REQUEST), what);
     } finally {
@@ -509,11 +513,11 @@ final class NativeCollectives {
   }
 
   /**
-   * Frees the communicator. The reusable buffers are left to the garbage collector: a timed-out
+   * Retires the communicator. The reusable buffers are left to the garbage collector: a timed-out
    * collective may still be writing into them.
    */
-  void freeCommunicator() {
-    comm.free();
+  void retireCommunicator() {
+    comm.retire();
   }
 
   int[] members() {
