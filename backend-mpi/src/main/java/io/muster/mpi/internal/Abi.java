@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  * int}, and it converts. Output handles are read and written with {@link #readHandle} and {@link
  * #writeHandle}, which know their width.
  */
-public abstract class Abi {
+abstract class Abi {
   /** The predefined handles, as this implementation spells them. */
   final long commWorld;
 

@@ -22,11 +22,12 @@ import java.util.concurrent.TimeUnit;
  * <p>The group has three duplicates of {@code MPI_COMM_WORLD}: one for user messages, one for
  * collectives and Muster's own messages, and one that nobody probes, from which the
  * sub-communicators are made ({@code MPI_Comm_create_group} talks over its parent with ordinary
- * point-to-point messages, which a probe for any tag would steal).
+ * point-to-point messages, which a probe for any tag would steal). Closing retires them (see {@link
+ * Communicator#retire}).
  */
 public final class MpiGroup extends MessagingBootstrap {
   /** Upper bound on how long close waits for sent messages to be taken. */
-  private static final long FLUSH_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final long FLUSH_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private static final String WORLD = "world";
 

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * dlopen}, and they resolve their references to {@code libmpi} and {@code libopen-pal} through the
  * global namespace, which a library opened locally (JNA's default) does not join.
  */
-public final class MpiLibrary {
+final class MpiLibrary {
   private static final int RTLD_NOW = 2;
   private static final int RTLD_GLOBAL_LINUX = 0x100;
   private static final int RTLD_GLOBAL_MAC = 0x8;
