@@ -21,6 +21,11 @@ public final class Mailbox {
   private final int size;
   private final ConcurrentHashMap<Long, Slot> slots = new ConcurrentHashMap<>();
   private final AtomicReferenceArray<BootstrapException> lost;
+
+  /** Ranks that died (not those that closed on purpose), in the order heard. */
+  private final java.util.concurrent.CopyOnWriteArrayList<BootstrapException> deaths =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private final Set<Thread> parked = ConcurrentHashMap.newKeySet();
   private volatile BootstrapException failure;
 
@@ -74,6 +79,22 @@ public final class Mailbox {
    *     lost and nothing of it is left, {@code CLOSED} when this rank closes
    */
   public byte[] take(int peer, int tag, Deadline deadline, InlineProgress progress) {
+    return take(peer, tag, deadline, progress, null);
+  }
+
+  /**
+   * Like {@link #take(int, int, Deadline, InlineProgress)}, for a step of a collective: it also
+   * fails, with {@code PEER_LOST}, as soon as any rank in {@code involved} dies, since the
+   * collective cannot complete without it.
+   *
+   * @param involved the ranks the whole operation needs, or {@code null} for just {@code peer}
+   */
+  public byte[] take(
+      int peer,
+      int tag,
+      Deadline deadline,
+      InlineProgress progress,
+      java.util.function.IntPredicate involved) {
     long key = key(peer, tag);
     Slot s = join(key);
     long spin = Spin.tryStart();
@@ -93,6 +114,9 @@ public final class Mailbox {
           }
         }
         BootstrapException f = failureFor(peer);
+        if (f == null && involved != null) {
+          f = deathAmong(involved);
+        }
         if (f != null) {
           throw rethrow(f, deadline);
         }
@@ -129,7 +153,7 @@ public final class Mailbox {
         }
         parked.add(me);
         try {
-          if (failureFor(peer) == null) {
+          if (failureFor(peer) == null && (involved == null || deathAmong(involved) == null)) {
             LockSupport.parkNanos(this, deadline.endNanos() - now);
           }
         } finally {
@@ -207,13 +231,37 @@ public final class Mailbox {
   }
 
   /**
-   * Records that {@code peer} is gone; its receivers fail once its queued messages are taken. The
-   * first cause recorded wins.
+   * Records that {@code peer} died (its process, or the network to it): receives from it fail once
+   * its queued messages are taken, and so does every collective that needs it. The first cause
+   * recorded for a peer wins.
    */
   public void peerLost(int peer, BootstrapException cause) {
     if (lost.compareAndSet(peer, null, cause)) {
+      deaths.add(cause);
       wakeAll();
     }
+  }
+
+  /**
+   * Records that {@code peer} closed its bootstrap on purpose: receives from it fail once its
+   * queued messages are taken, but collectives it already finished its part of go on.
+   */
+  public void peerLeft(int peer, BootstrapException cause) {
+    if (lost.compareAndSet(peer, null, cause)) {
+      wakeAll();
+    }
+  }
+
+  /** The first death among {@code involved}, or {@code null}. */
+  public BootstrapException deathAmong(java.util.function.IntPredicate involved) {
+    for (BootstrapException d : deaths) {
+      for (int r : d.ranks()) {
+        if (involved.test(r)) {
+          return d;
+        }
+      }
+    }
+    return null;
   }
 
   /** The recorded loss of {@code peer}, or {@code null}. */

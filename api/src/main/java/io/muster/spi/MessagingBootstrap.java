@@ -34,6 +34,9 @@ public abstract class MessagingBootstrap implements Bootstrap {
   private final ReentrantLock collectiveLock = new ReentrantLock(true);
   private final AtomicBoolean closed = new AtomicBoolean();
 
+  /** The ranks the running collective needs (guarded by collectiveLock). */
+  private volatile java.util.function.IntPredicate involved = r -> true;
+
   /**
    * @param where how messages name this group, such as {@code tcp://10.0.0.1:29500 job 'train'}
    */
@@ -66,7 +69,7 @@ public abstract class MessagingBootstrap implements Bootstrap {
 
               @Override
               public byte[] recv(int peer, int tag, Deadline deadline) {
-                return mailbox.take(peer, tag, deadline, inlineProgress());
+                return mailbox.take(peer, tag, deadline, inlineProgress(), involved);
               }
             });
   }
@@ -173,6 +176,7 @@ public abstract class MessagingBootstrap implements Bootstrap {
     int[] members = checkGroup(ranks);
     collective(
         "groupBarrier " + Arrays.toString(members),
+        r -> Arrays.binarySearch(members, r) >= 0,
         d -> {
           collectives.groupBarrier(members, d);
           return null;
@@ -204,8 +208,22 @@ public abstract class MessagingBootstrap implements Bootstrap {
    * that override a collective with a native form call this too.
    */
   protected final <T> T collective(String name, CollectiveBody<T> body) {
+    return collective(name, r -> true, body);
+  }
+
+  /**
+   * Runs a collective among the ranks {@code members} accepts: it fails with {@code PEER_LOST} at
+   * once if one of them has died, or as soon as one dies while it runs.
+   */
+  protected final <T> T collective(
+      String name, java.util.function.IntPredicate members, CollectiveBody<T> body) {
     Deadline deadline = Deadline.after(timeout, name + " on rank " + rank);
     mailbox.checkSendable(rank, name);
+    BootstrapException dead = mailbox.deathAmong(members);
+    if (dead != null) {
+      throw new BootstrapException(
+          dead.code(), dead.getMessage() + " (in " + name + ")", dead.ranks(), dead);
+    }
     boolean locked;
     try {
       locked = collectiveLock.tryLock(deadline.nanosLeft(), TimeUnit.NANOSECONDS);
@@ -220,6 +238,7 @@ public abstract class MessagingBootstrap implements Bootstrap {
           "an earlier collective on this rank, in another thread, is still running");
     }
     try {
+      involved = members;
       return body.run(deadline);
     } finally {
       collectiveLock.unlock();

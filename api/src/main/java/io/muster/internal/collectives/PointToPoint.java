@@ -13,5 +13,6 @@ public interface PointToPoint {
   /** Sends without waiting for the receiver; the caller does not change {@code message} after. */
   void send(int peer, int tag, byte[] message);
 
+  /** Receives one message; fails at once if a rank the current collective needs has died. */
   byte[] recv(int peer, int tag, Deadline deadline);
 }

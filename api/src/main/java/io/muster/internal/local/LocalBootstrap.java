@@ -19,7 +19,7 @@ final class LocalBootstrap extends MessagingBootstrap {
   }
 
   void peerLeft(int peer, BootstrapException cause) {
-    mailbox().peerLost(peer, cause);
+    mailbox().peerLeft(peer, cause);
   }
 
   @Override

@@ -84,13 +84,12 @@ final class LocalGroup {
     while (joined < size && failure == null) {
       long left = deadline.nanosLeft();
       if (left <= 0) {
-        members[rank] = null;
-        joined--;
-        if (joined == 0) {
-          GATHERING.remove(name, this);
-        }
-        throw deadline.timeoutError(
-            missing(), size, "those ranks never opened local:" + name + " in this JVM");
+        // The group cannot complete without this rank, so every rank waiting learns the same,
+        // true list of absent ranks (leaving one by one would name those that left first).
+        fail(
+            deadline.timeoutError(
+                missing(), size, "those ranks never opened local:" + name + " in this JVM"));
+        throw failure;
       }
       try {
         TimeUnit.NANOSECONDS.timedWait(this, left);

@@ -47,6 +47,8 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
   private volatile boolean connectedOnce;
   private volatile String lastConnectError = "no attempt yet";
   private boolean shutdownSaid;
+  private long lastTick = System.nanoTime();
+  private long resumedAt = lastTick;
   private final CoordinatorServer hosted;
   private final java.util.concurrent.atomic.AtomicBoolean released =
       new java.util.concurrent.atomic.AtomicBoolean();
@@ -344,7 +346,11 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
         return;
       }
     }
-    if (now - l.lastReadNanos() > 3 * heartbeatNanos) {
+    if (now - lastTick > heartbeatNanos) {
+      resumedAt = now; // this loop itself stalled: the coordinator's silence counts from now
+    }
+    lastTick = now;
+    if (now - Math.max(l.lastReadNanos(), resumedAt) > 3 * heartbeatNanos && !l.pollInline()) {
       l.closeQuietly(
           new IOException(
               "the coordinator at "

@@ -34,6 +34,8 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
   private final Map<String, Group> groups = new HashMap<>();
   private final Runnable onIdle;
   private boolean closed;
+  private long lastTick = System.nanoTime();
+  private long resumedAt = lastTick;
   private boolean finished;
   private long closeWhenDoneBy = Long.MAX_VALUE;
   private boolean closeWhenDone;
@@ -217,8 +219,8 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
     m.who = "rank " + rank + " (pid " + pid + " on " + host + ")";
     m.address = address;
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMillis));
-    long margin =
-        Math.min(Math.max(timeoutNanos / 5, TimeUnit.MILLISECONDS.toNanos(250)), timeoutNanos / 2);
+    // Answer a little before the rank's own deadline, so it hears which ranks are missing.
+    long margin = Math.min(timeoutNanos / 20, TimeUnit.MILLISECONDS.toNanos(100));
     m.failAtNanos = System.nanoTime() + timeoutNanos - margin;
     if (g.failure != null) {
       answer(m, Wire.FAIL, Wire.failure(g.failure));
@@ -304,7 +306,49 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
     g.byRank.put(rank, m);
     if (g.byRank.size() == g.size) {
       form(g);
+    } else {
+      loop.schedule(() -> expire(g), Math.max(0, m.failAtNanos - System.nanoTime()));
     }
+  }
+
+  /**
+   * The first rank whose open runs out of time ends the gathering for all: the group can no longer
+   * form in time, and every rank hears the same list of missing ranks.
+   */
+  private void expire(Group g) {
+    if (g.formed || g.failure != null || closed) {
+      return;
+    }
+    long now = System.nanoTime();
+    Member first = null;
+    for (Member m : g.byRank.values()) {
+      if (first == null || m.failAtNanos - first.failAtNanos < 0) {
+        first = m;
+      }
+    }
+    if (first == null || now - first.failAtNanos < 0) {
+      return; // that rank left meanwhile; a later expiry is scheduled for the others
+    }
+    List<Integer> missing = g.missing();
+    fail(
+        g,
+        new BootstrapException(
+            Code.TIMEOUT,
+            "timed out in open of job '"
+                + g.job
+                + "' at "
+                + address()
+                + " waiting for "
+                + (missing.size() == 1 ? "rank " + missing.get(0) : "ranks " + missing)
+                + " of "
+                + g.size
+                + ": "
+                + (missing.size() == 1 ? "it never reached" : "they never reached")
+                + " the coordinator within "
+                + first.who
+                + "'s timeout; check that every rank was started with this address, job and"
+                + " size",
+            missing));
   }
 
   private void form(Group g) {
@@ -403,35 +447,17 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
 
   @Override
   public void tick(long now) {
+    if (now - lastTick > heartbeatNanos) {
+      resumedAt = now; // this loop itself stalled: nobody's silence counts from before now
+    }
+    lastTick = now;
     for (Group g : groups.values()) {
       for (Member m : new ArrayList<>(g.members)) {
-        if (!g.formed
-            && g.failure == null
-            && m.address != null
-            && !m.answered
-            && now - m.failAtNanos >= 0) {
-          List<Integer> missing = g.missing();
-          BootstrapException e =
-              new BootstrapException(
-                  Code.TIMEOUT,
-                  "timed out in open of job '"
-                      + g.job
-                      + "' at "
-                      + address()
-                      + " waiting for "
-                      + (missing.size() == 1 ? "rank " + missing.get(0) : "ranks " + missing)
-                      + " of "
-                      + g.size
-                      + ": those ranks never reached the coordinator; check that they were"
-                      + " started with this address, job and size",
-                  missing);
-          answer(m, Wire.FAIL, Wire.failure(e));
-        }
         Link l = m.link;
         if (now - l.lastWriteNanos() > heartbeatNanos) {
           send(m, Wire.HEARTBEAT, new byte[0]);
         }
-        if (now - l.lastReadNanos() > 3 * heartbeatNanos) {
+        if (now - Math.max(l.lastReadNanos(), resumedAt) > 3 * heartbeatNanos && !l.pollInline()) {
           l.closeQuietly(
               new IOException(
                   "silent for "

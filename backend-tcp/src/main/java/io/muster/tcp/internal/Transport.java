@@ -86,17 +86,19 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
       if (closing) {
         return;
       }
-      String why =
-          goodbye
-              ? "rank " + rank + " closed its bootstrap"
-              : "the connection to rank "
-                  + rank
-                  + " at "
-                  + l.remote()
-                  + " was lost ("
-                  + cause.getMessage()
-                  + "): the process died or the network failed";
-      lose(rank, why);
+      if (goodbye) {
+        lose(rank, "rank " + rank + " closed its bootstrap", true);
+        return;
+      }
+      lose(
+          rank,
+          "the connection to rank "
+              + rank
+              + " at "
+              + l.remote()
+              + " was lost ("
+              + cause.getMessage()
+              + "): the process died or the network failed");
     }
   }
 
@@ -370,14 +372,24 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
 
   // ---------------------------------------------------------------- liveness
 
-  private void lose(int peer, String why) {
+  /** {@code peer} is gone: died, unless {@code graceful} (it closed its bootstrap). */
+  private void lose(int peer, String why, boolean graceful) {
     Peer p = peers[peer];
     synchronized (p) {
       p.backlog.clear();
       p.dialing = false;
       p.notifyAll();
     }
-    mailbox.peerLost(peer, new BootstrapException(Code.PEER_LOST, why, List.of(peer)));
+    BootstrapException e = new BootstrapException(Code.PEER_LOST, why, List.of(peer));
+    if (graceful) {
+      mailbox.peerLeft(peer, e);
+    } else {
+      mailbox.peerLost(peer, e);
+    }
+  }
+
+  private void lose(int peer, String why) {
+    lose(peer, why, false);
   }
 
   @Override
@@ -393,7 +405,7 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
   public void left(int peer) {
     Link l = peers[peer].link;
     if (l == null || l.isClosed()) {
-      lose(peer, "rank " + peer + " closed its bootstrap");
+      lose(peer, "rank " + peer + " closed its bootstrap", true);
     }
     // otherwise its connection closes after its last message, and that tells us
   }
