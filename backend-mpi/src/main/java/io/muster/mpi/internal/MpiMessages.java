@@ -62,6 +62,7 @@ final class MpiMessages implements InlineProgress {
   private final int rank;
   private final int overflowTag;
   private final Mailbox mailbox;
+  private final NativeBuffers buffers = new NativeBuffers();
   private final ArrayDeque<Request> sends = new ArrayDeque<>(); // guarded by rt's lock
   private final ArrayDeque<Incoming>[] incoming; // by peer, in match order; guarded by rt's lock
   private int incomingCount; // guarded by rt's lock
@@ -146,7 +147,7 @@ final class MpiMessages implements InlineProgress {
       throw new IllegalArgumentException(
           "a message of " + message.length + " bytes is longer than MPI's count can say");
     }
-    Memory buffer = total == 0 ? null : new Memory(total);
+    Memory buffer = total == 0 ? null : buffers.take(total);
     if (prefix > 0) {
       putTag(buffer, tag);
     }
@@ -158,7 +159,7 @@ final class MpiMessages implements InlineProgress {
     try {
       if (closed) {
         if (buffer != null) {
-          buffer.close();
+          buffers.give(buffer);
         }
         throw closedError("send to rank " + peer);
       }
@@ -174,7 +175,10 @@ final class MpiMessages implements InlineProgress {
           "MPI_Isend to rank " + peer);
       Request r =
           new Request(
-              mpi.readHandle(rt.scratch, MpiRuntime.REQUEST), "send to rank " + peer, buffer);
+              mpi.readHandle(rt.scratch, MpiRuntime.REQUEST),
+              "send to rank " + peer,
+              buffers,
+              buffer);
       if (r.test(rt)) {
         r.release();
       } else {
@@ -301,7 +305,7 @@ final class MpiMessages implements InlineProgress {
           mpi.getCount(base + MpiRuntime.STATUS, mpi.byteType, base + MpiRuntime.COUNT),
           "MPI_Get_count");
       int length = s.getInt(MpiRuntime.COUNT);
-      Memory buffer = length == 0 ? null : new Memory(length);
+      Memory buffer = length == 0 ? null : buffers.take(length);
       rt.check(
           mpi.imrecv(
               Pointer.nativeValue(buffer == null ? NOTHING : buffer),
@@ -427,6 +431,7 @@ final class MpiMessages implements InlineProgress {
     } finally {
       rt.unlock();
     }
+    buffers.clear(); // blocks of operations still in flight come back later and are freed then
   }
 
   private BootstrapException closedError(String operation) {

@@ -15,6 +15,7 @@ import java.util.List;
  */
 final class Request {
   private final String what;
+  private final NativeBuffers pool;
   private final List<Memory> memory;
   private long handle;
   private boolean done;
@@ -25,8 +26,16 @@ final class Request {
    * @param memory the buffers the operation uses; freed once it completes
    */
   Request(long handle, String what, Memory... memory) {
+    this(handle, what, null, memory);
+  }
+
+  /**
+   * @param pool where the buffers go back to once the operation completes, or {@code null}
+   */
+  Request(long handle, String what, NativeBuffers pool, Memory... memory) {
     this.handle = handle;
     this.what = what;
+    this.pool = pool;
     this.memory = new ArrayList<>(Arrays.asList(memory));
   }
 
@@ -66,7 +75,12 @@ final class Request {
       throw new IllegalStateException(what + " is still in flight");
     }
     for (Memory m : memory) {
-      if (m != null) {
+      if (m == null) {
+        continue;
+      }
+      if (pool != null) {
+        pool.give(m);
+      } else {
         m.close();
       }
     }
