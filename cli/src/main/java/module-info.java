@@ -5,7 +5,10 @@
 module io.muster.cli {
   requires io.muster.api;
   requires io.muster.tcp;
+  requires io.muster.conformance;
   requires info.picocli;
+  requires java.management;
+  requires jdk.management;
 
   uses io.muster.spi.BootstrapProvider;
 

@@ -28,6 +28,7 @@ public final class Mailbox {
 
   private final Set<Thread> parked = ConcurrentHashMap.newKeySet();
   private volatile BootstrapException failure;
+  private volatile boolean spin = true;
 
   /** Messages of one (peer, tag), and how many receivers are using the slot. */
   private static final class Slot {
@@ -97,9 +98,9 @@ public final class Mailbox {
       java.util.function.IntPredicate involved) {
     long key = key(peer, tag);
     Slot s = join(key);
-    long spin = Spin.tryStart();
-    boolean spinning = spin > 0;
-    long spinEnd = System.nanoTime() + spin;
+    long budget = this.spin ? Spin.tryStart() : 0;
+    boolean spinning = budget > 0;
+    long spinEnd = System.nanoTime() + budget;
     Thread me = Thread.currentThread();
     try {
       int rounds = 0;
@@ -286,6 +287,15 @@ public final class Mailbox {
     for (Thread t : parked) {
       LockSupport.unpark(t);
     }
+  }
+
+  /**
+   * Whether receivers may spin before they park. Spinning saves a wake-up only while the spinning
+   * threads do not outnumber the cores; a backend that knows more ranks share this host than it has
+   * cores turns it off.
+   */
+  public void spinWhileWaiting(boolean allowed) {
+    this.spin = allowed;
   }
 
   /** Messages received but not yet taken (for diagnostics and leak checks). */

@@ -34,17 +34,8 @@ public final class Coordinator implements AutoCloseable {
     IoLoop loop = IoLoop.acquire();
     try {
       CoordinatorServer server =
-          loop.call(
-              () ->
-                  CoordinatorServer.start(
-                      loop,
-                      bind,
-                      token,
-                      null,
-                      0,
-                      Duration.ofSeconds(1),
-                      System.nanoTime(),
-                      loop::release));
+          CoordinatorServer.start(
+              loop, bind, token, null, 0, Duration.ofSeconds(1), System.nanoTime(), loop::release);
       return new Coordinator(loop, server);
     } catch (IOException | RuntimeException e) {
       loop.release();

@@ -46,6 +46,14 @@ public interface Membership {
   /** Drops out at once, as a dying process would (tests), or after a failed open. */
   void abort();
 
+  /**
+   * How many ranks of the group run on this host (this one included), when known; receivers stop
+   * spinning when they outnumber the cores.
+   */
+  default int ranksOnThisHost() {
+    return 1;
+  }
+
   /** Sockets this membership holds open (counted in {@link TcpBootstrap#sockets()}). */
   default int sockets() {
     return 0;

@@ -112,7 +112,7 @@ public final class TcpBootstrap extends MessagingBootstrap {
                   coordinator);
           return client.join(r, s, listening, deadline);
         };
-    return open(viaCoordinator, rank, size, bind, options, where);
+    return open(viaCoordinator, rank, size, bind, options, where, coordinatorAddress);
   }
 
   /**
@@ -132,7 +132,7 @@ public final class TcpBootstrap extends MessagingBootstrap {
       String where,
       InetSocketAddress service) {
     InetAddress address = bindAddress(options.get(TcpBootstrapProvider.BIND), service, where);
-    return open(rendezvous, rank, size, address, options, where);
+    return open(rendezvous, rank, size, address, options, where, service);
   }
 
   /** The query keys the TCP transport understands, for backends that carry messages over it. */
@@ -141,7 +141,13 @@ public final class TcpBootstrap extends MessagingBootstrap {
   }
 
   private static Bootstrap open(
-      Rendezvous rendezvous, int rank, int size, InetAddress bind, Options options, String where) {
+      Rendezvous rendezvous,
+      int rank,
+      int size,
+      InetAddress bind,
+      Options options,
+      String where,
+      InetSocketAddress service) {
     if (size == BootstrapProvider.ANY_SIZE) {
       throw new BootstrapException(
           Code.CONFIG,
@@ -165,12 +171,15 @@ public final class TcpBootstrap extends MessagingBootstrap {
     Membership membership = null;
     try {
       InetSocketAddress listening =
-          transport.listen(new InetSocketAddress(bind, 0), deadline.endNanos());
+          transport.listen(new InetSocketAddress(bind, 0), deadline.endNanos(), service);
       membership = rendezvous.join(rank, size, listening, deadline);
       TcpBootstrap b =
           new TcpBootstrap(
               membership.rank(), membership.size(), timeout, where, loop, transport, membership);
       transport.ready(membership, b.mailbox());
+      b.mailbox()
+          .spinWhileWaiting(
+              membership.ranksOnThisHost() <= Runtime.getRuntime().availableProcessors());
       membership.listen(transport);
       return b;
     } catch (IOException | RuntimeException e) {
@@ -199,10 +208,10 @@ public final class TcpBootstrap extends MessagingBootstrap {
       Deadline deadline) {
     IoLoop own = IoLoop.acquire(); // the coordinator's own hold, released when it stops
     try {
-      return own.call(
-          () ->
-              CoordinatorServer.start(
-                  own, at, token, job, size, heartbeat, deadline.endNanos(), own::release));
+      // Bound here, not on the loop: a port in use is retried with sleeps, which the loop that
+      // every rank of this JVM shares must never do.
+      return CoordinatorServer.start(
+          own, at, token, job, size, heartbeat, deadline.endNanos(), own::release);
     } catch (BindException e) {
       own.release();
       throw new BootstrapException(
@@ -300,14 +309,10 @@ public final class TcpBootstrap extends MessagingBootstrap {
     try {
       InetSocketAddress bind = new InetSocketAddress(InetAddress.getByName(host), 0);
       CoordinatorServer server =
-          loop.call(
-              () -> {
-                CoordinatorServer s =
-                    CoordinatorServer.start(
-                        loop, bind, null, job, 0, Duration.ofSeconds(1), 0, loop::release);
-                s.closeWhenDone(System.nanoTime() + TimeUnit.MINUTES.toNanos(5));
-                return s;
-              });
+          CoordinatorServer.start(
+              loop, bind, null, job, 0, Duration.ofSeconds(1), 0, loop::release);
+      long by = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      loop.execute(() -> server.closeWhenDone(by));
       InetSocketAddress a = server.address();
       String h = a.getAddress().getHostAddress();
       if (a.getAddress() instanceof Inet6Address) {
@@ -376,7 +381,9 @@ public final class TcpBootstrap extends MessagingBootstrap {
         membership.abort();
       } else {
         transport.close(Math.min(FLUSH_NANOS, timeout().toNanos()));
-        membership.leave(TimeUnit.SECONDS.toNanos(1));
+        // A busy coordinator may take a while to read LEAVE; closing before it has would look
+        // like a death to the others.
+        membership.leave(Math.min(FLUSH_NANOS, timeout().toNanos()));
       }
     } finally {
       loop.release();

@@ -22,13 +22,21 @@ final class TcpGroups {
     void run(Bootstrap b) throws Exception;
   }
 
+  /**
+   * A free port below the kernel's ephemeral range, so that no rank's listener (which takes an
+   * ephemeral port) can grab it before rank 0 binds the coordinator there.
+   */
   static int freePort() {
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = 20000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12000);
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        return port;
+      } catch (IOException e) {
+        // taken: try another
+      }
     }
+    throw new IllegalStateException("no free port in 20000..32000");
   }
 
   static String uri(String query) {

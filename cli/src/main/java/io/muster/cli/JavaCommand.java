@@ -13,8 +13,14 @@ final class JavaCommand {
 
   /** {@code java -cp <this class path> main args…}, passing on the log level. */
   static List<String> forMain(Class<?> main, List<String> args) {
+    return forMain(main, List.of(), args);
+  }
+
+  /** {@code java <jvmOptions> -cp <this class path> main args…}, passing on the log level. */
+  static List<String> forMain(Class<?> main, List<String> jvmOptions, List<String> args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(javaBinary());
+    cmd.addAll(jvmOptions);
     String level = System.getProperty(LOG_LEVEL);
     if (level != null) {
       cmd.add("-D" + LOG_LEVEL + "=" + level);

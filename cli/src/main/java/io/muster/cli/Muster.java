@@ -26,6 +26,8 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       RunCommand.class,
       CoordinatorCommand.class,
+      ConformanceCommand.class,
+      BenchCommand.class,
       HelpCommand.class
     },
     footer = {"", "Run 'muster COMMAND --help' for a command's options."})
@@ -84,7 +86,7 @@ public final class Muster implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "missing a command: demo, run, coordinator or help");
+        spec.commandLine(), "missing a command: demo, run, coordinator, bench or help");
   }
 
   /** The version from the jar's manifest. */

@@ -91,6 +91,19 @@ public final class LiveConformance {
     boolean rankAssignmentKnown() {
       return false;
     }
+
+    /** A coordinator run by `muster coordinator`, Redis and ZooKeeper each serve many jobs. */
+    @Override
+    protected boolean jobsShareTheService() {
+      String u = baseUri.toLowerCase(java.util.Locale.ROOT);
+      return u.startsWith("redis") || u.startsWith("zk:") || u.contains("coordinator=external");
+    }
+
+    /** An external coordinator's token is its own; the kit can only use the one in the URI. */
+    @Override
+    protected boolean tokenIsTheService() {
+      return baseUri.toLowerCase(java.util.Locale.ROOT).contains("coordinator=external");
+    }
   }
 
   /** Turns test outcomes into a line per rule (per {@code @Nested} group of the kit). */

@@ -88,7 +88,12 @@ final class LocalGroup {
         // true list of absent ranks (leaving one by one would name those that left first).
         fail(
             deadline.timeoutError(
-                missing(), size, "those ranks never opened local:" + name + " in this JVM"));
+                missing(),
+                size,
+                (missing().size() == 1 ? "it" : "they")
+                    + " never opened local:"
+                    + name
+                    + " in this JVM"));
         throw failure;
       }
       try {

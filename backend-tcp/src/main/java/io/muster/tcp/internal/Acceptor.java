@@ -41,17 +41,31 @@ final class Acceptor implements IoLoop.Handler, IoLoop.Timer {
 
   /**
    * Binds {@code at} and starts accepting on the loop. An address in use is retried with jittered
-   * backoff until {@code deadlineNanos}.
+   * backoff until {@code deadlineNanos}. With port 0, the address {@code avoid} (a coordinator's,
+   * or null) is never taken.
    */
   static Acceptor open(
-      IoLoop loop, InetSocketAddress at, Handshake.Gatekeeper gate, long deadlineNanos)
+      IoLoop loop,
+      InetSocketAddress at,
+      Handshake.Gatekeeper gate,
+      long deadlineNanos,
+      InetSocketAddress avoid)
       throws IOException {
+    if (loop.inLoop()) {
+      throw new IllegalStateException("binding may wait; never on the loop thread");
+    }
     long backoff = 5;
     while (true) {
       ServerSocketChannel server = ServerSocketChannel.open();
       try {
         server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
         server.bind(at, BACKLOG);
+        if (at.getPort() == 0 && server.getLocalAddress().equals(avoid)) {
+          // The kernel handed us the coordinator's port before the coordinator bound it: leave
+          // it to the coordinator, or rank 0 could never start it.
+          server.close();
+          continue;
+        }
         Acceptor a = new Acceptor(loop, server, gate);
         loop.call(
             () -> {

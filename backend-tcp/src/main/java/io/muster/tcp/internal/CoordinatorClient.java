@@ -40,6 +40,7 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
   private final Map<Integer, InetSocketAddress> known = new HashMap<>();
   private volatile int rank = -1;
   private volatile int size;
+  private volatile int sameHost = 1;
   private final Map<Integer, List<Consumer<InetSocketAddress>>> lookups = new HashMap<>();
   private volatile Link link;
   private volatile Membership.Listener events;
@@ -72,15 +73,18 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
 
   /** Joins the group; returns once every rank has joined. */
   public Membership join(int rank, int size, InetSocketAddress listening, Deadline deadline) {
-    byte[] joinMessage =
-        new Wire.Out()
-            .i32(rank)
-            .i32(size)
-            .i64(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline.nanosLeft())))
-            .address(listening)
-            .i64(ProcessHandle.current().pid())
-            .str(hostName())
-            .toBytes();
+    String host = hostName();
+    // Made when sent: the time left must be what is left then, not before the connection retries.
+    java.util.function.Supplier<byte[]> joinMessage =
+        () ->
+            new Wire.Out()
+                .i32(rank)
+                .i32(size)
+                .i64(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline.nanosLeft())))
+                .address(listening)
+                .i64(ProcessHandle.current().pid())
+                .str(host)
+                .toBytes();
     loop.execute(() -> dial(rank, joinMessage, deadline, 5));
     try {
       int[] placed = roster.get(Math.max(0, deadline.nanosLeft()), TimeUnit.NANOSECONDS);
@@ -134,7 +138,11 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
             + "`, or drop coordinator=external to let rank 0 run it");
   }
 
-  private void dial(int rank, byte[] joinMessage, Deadline deadline, long backoffMillis) {
+  private void dial(
+      int rank,
+      java.util.function.Supplier<byte[]> joinMessage,
+      Deadline deadline,
+      long backoffMillis) {
     if (roster.isDone()) {
       return;
     }
@@ -151,7 +159,7 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
               return;
             }
             try {
-              l.send(Wire.JOIN, 0, joinMessage);
+              l.send(Wire.JOIN, 0, joinMessage.get());
             } catch (IOException e) {
               l.closeQuietly(e);
             }
@@ -204,6 +212,11 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
   }
 
   @Override
+  public int ranksOnThisHost() {
+    return sameHost;
+  }
+
+  @Override
   public Map<Integer, InetSocketAddress> addresses() {
     return known;
   }
@@ -221,6 +234,7 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
           for (int i = 0; i < n; i++) {
             known.put(in.i32(), in.address());
           }
+          sameHost = in.i32();
           roster.complete(new int[] {rank, size});
           return;
         }
@@ -335,8 +349,8 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
   @Override
   public void tick(long now) {
     Link l = link;
-    if (l == null || l.isClosed()) {
-      return;
+    if (l == null || l.isClosed() || leaving) {
+      return; // after LEAVE our side is half-closed: a heartbeat now would reset the link
     }
     if (now - l.lastWriteNanos() > heartbeatNanos) {
       try {
@@ -368,7 +382,7 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
     if (l != null && !l.isClosed()) {
       try {
         long end = System.nanoTime() + flushNanos;
-        l.send(Wire.LEAVE, 0, new byte[0]);
+        l.send(Wire.LEAVE, 0, new byte[0]); // then wait for the coordinator to close first
         l.awaitDrained(flushNanos);
         l.finishOutput();
         l.awaitClosed(end - System.nanoTime());

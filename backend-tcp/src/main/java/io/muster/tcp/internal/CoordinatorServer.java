@@ -131,12 +131,12 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
     if (onlyJob != null) {
       groups.put(onlyJob, new Group(onlyJob, size));
     }
-    this.acceptor = Acceptor.open(loop, bind, this, bindDeadline);
+    this.acceptor = Acceptor.open(loop, bind, this, bindDeadline, null);
     loop.addTimer(this);
   }
 
   /**
-   * Starts a coordinator on the loop.
+   * Starts a coordinator on the loop. Call it from any thread but the loop's: binding may wait.
    *
    * @param onlyJob the one job it serves (embedded in rank 0), or {@code null} for any job
    * @param size that job's size, known up front when embedded; 0 otherwise
@@ -220,7 +220,7 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
     m.address = address;
     long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMillis));
     // Answer a little before the rank's own deadline, so it hears which ranks are missing.
-    long margin = Math.min(timeoutNanos / 20, TimeUnit.MILLISECONDS.toNanos(100));
+    long margin = Math.min(timeoutNanos / 20, TimeUnit.MILLISECONDS.toNanos(200));
     m.failAtNanos = System.nanoTime() + timeoutNanos - margin;
     if (g.failure != null) {
       answer(m, Wire.FAIL, Wire.failure(g.failure));
@@ -329,6 +329,11 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
     if (first == null || now - first.failAtNanos < 0) {
       return; // that rank left meanwhile; a later expiry is scheduled for the others
     }
+    failGathering(g, first);
+  }
+
+  /** Fails a gathering group because {@code first}'s open ran out of time. */
+  private void failGathering(Group g, Member first) {
     List<Integer> missing = g.missing();
     fail(
         g,
@@ -361,6 +366,13 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
       for (int r : neighbours) {
         out.i32(r).address(g.byRank.get(r).address);
       }
+      int sameHost = 0;
+      for (Member o : g.byRank.values()) {
+        if (o.address.getAddress().equals(m.address.getAddress())) {
+          sameHost++;
+        }
+      }
+      out.i32(sameHost);
       answer(m, Wire.ROSTER, out.toBytes());
     }
   }
@@ -422,6 +434,13 @@ public final class CoordinatorServer implements Handshake.Gatekeeper, IoLoop.Tim
       return;
     }
     if (m.rank >= 0 && g.byRank.get(m.rank) == m) {
+      if (!g.formed
+          && g.failure == null
+          && System.nanoTime() - m.failAtNanos > -TimeUnit.MILLISECONDS.toNanos(500)) {
+        // It gave up at its deadline just before we told it why: tell the others, naming the
+        // ranks that were really missing.
+        failGathering(g, m);
+      }
       if (!g.formed) {
         g.byRank.remove(m.rank); // it may come back before the group forms
         log.info("coordinator: {} left job '{}' before it formed", m.who, g.job);

@@ -111,8 +111,9 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
   }
 
   /** Starts listening; incoming HELLOs wait until {@link #ready}. */
-  public InetSocketAddress listen(InetSocketAddress at, long deadlineNanos) throws IOException {
-    acceptor = Acceptor.open(loop, at, this, deadlineNanos);
+  public InetSocketAddress listen(InetSocketAddress at, long deadlineNanos, InetSocketAddress avoid)
+      throws IOException {
+    acceptor = Acceptor.open(loop, at, this, deadlineNanos, avoid);
     return acceptor.address();
   }
 

@@ -118,7 +118,7 @@ class DemoRankTest {
       assertEquals(1, rank.code(), rank.toString());
       assertTrue(rank.err().startsWith("rank " + r + " failed in open: [TIMEOUT] "), rank.err());
       assertTrue(
-          Pattern.compile("waiting for ranks \\[(\\d+, )*1(, \\d+)*] of 3")
+          Pattern.compile("waiting for (rank 1|ranks \\[(\\d+, )*1(, \\d+)*]) of 3")
               .matcher(rank.err())
               .find(),
           "names the missing rank: " + rank.err());
