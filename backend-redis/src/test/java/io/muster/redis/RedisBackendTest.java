@@ -33,6 +33,17 @@ import redis.clients.jedis.RedisClient;
  * lifetime, jobs sharing a server, and a server that goes away. Both transports where it matters.
  */
 class RedisBackendTest {
+  /**
+   * A thread per task: these tasks block (in open) until the others run, which a pool the size of
+   * the cores (the common pool, on some JDKs) would never let them do.
+   */
+  private static final java.util.concurrent.Executor THREADS =
+      task -> {
+        Thread t = new Thread(task, "test-rank");
+        t.setDaemon(true);
+        t.start();
+      };
+
   static RedisServer redis;
 
   @BeforeAll
@@ -151,9 +162,9 @@ class RedisBackendTest {
     long start = System.nanoTime();
     // ranks 0 and 1 wait for a group of 3; rank 2 says the group has 4
     CompletableFuture<Throwable> r0 =
-        CompletableFuture.supplyAsync(() -> failure(() -> Bootstrap.open(uri, 0, 3)));
+        CompletableFuture.supplyAsync(() -> failure(() -> Bootstrap.open(uri, 0, 3)), THREADS);
     CompletableFuture<Throwable> r1 =
-        CompletableFuture.supplyAsync(() -> failure(() -> Bootstrap.open(uri, 1, 3)));
+        CompletableFuture.supplyAsync(() -> failure(() -> Bootstrap.open(uri, 1, 3)), THREADS);
     awaitMembers(uri, 2);
     Throwable r2 = failure(() -> Bootstrap.open(uri, 2, 4));
     for (Throwable t : List.of(r0.get(30, TimeUnit.SECONDS), r1.get(30, TimeUnit.SECONDS), r2)) {
@@ -170,7 +181,7 @@ class RedisBackendTest {
     String uri = redis.uri("job=" + RedisGroups.job() + "&timeout=60s");
     CompletableFuture<Throwable> good =
         CompletableFuture.supplyAsync(
-            () -> failure(() -> Bootstrap.open(uri + "&token=right-one", 0, 2)));
+            () -> failure(() -> Bootstrap.open(uri + "&token=right-one", 0, 2)), THREADS);
     awaitMembers(uri, 1);
     Throwable bad = failure(() -> Bootstrap.open(uri + "&token=wrong-one", 1, 2));
     for (Throwable t : List.of(good.get(30, TimeUnit.SECONDS), bad)) {
@@ -191,7 +202,7 @@ class RedisBackendTest {
   void aRankClaimedTwiceIsAConfigErrorNamingIt() throws Exception {
     String uri = redis.uri("job=" + RedisGroups.job() + "&timeout=60s");
     CompletableFuture<Throwable> first =
-        CompletableFuture.supplyAsync(() -> failure(() -> Bootstrap.open(uri, 1, 3)));
+        CompletableFuture.supplyAsync(() -> failure(() -> Bootstrap.open(uri, 1, 3)), THREADS);
     awaitMembers(uri, 1);
     Throwable second = failure(() -> Bootstrap.open(uri, 1, 3));
     for (Throwable t : List.of(first.get(30, TimeUnit.SECONDS), second)) {
@@ -205,7 +216,7 @@ class RedisBackendTest {
   void mixedTransportsAreAConfigError() throws Exception {
     String uri = redis.uri("job=" + RedisGroups.job() + "&timeout=60s");
     CompletableFuture<Throwable> tcp =
-        CompletableFuture.supplyAsync(() -> failure(() -> Bootstrap.open(uri, 0, 2)));
+        CompletableFuture.supplyAsync(() -> failure(() -> Bootstrap.open(uri, 0, 2)), THREADS);
     awaitMembers(uri, 1);
     Throwable viaRedis = failure(() -> Bootstrap.open(uri + "&transport=redis", 1, 2));
     for (Throwable t : List.of(tcp.get(30, TimeUnit.SECONDS), viaRedis)) {

@@ -32,6 +32,16 @@ import redis.clients.jedis.RedisClient;
 
 /** Redis servers that refuse the client, die or restart: each test has a server of its own. */
 class RedisServerFailureTest {
+  /**
+   * A thread per task: these tasks block (in open) until the others run, which a pool the size of
+   * the cores (the common pool, on some JDKs) would never let them do.
+   */
+  private static final java.util.concurrent.Executor THREADS =
+      task -> {
+        Thread t = new Thread(task, "test-rank");
+        t.setDaemon(true);
+        t.start();
+      };
 
   @Test
   void aWrongPasswordIsAConfigErrorNotAHang() throws Exception {
@@ -101,7 +111,8 @@ class RedisServerFailureTest {
         String uri =
             redis.uri("job=" + job + "-" + transport + "&transport=" + transport + "&timeout=30s");
         waiting.add(
-            CompletableFuture.supplyAsync(() -> failure(() -> Bootstrap.open(uri, rank, 4))));
+            CompletableFuture.supplyAsync(
+                () -> failure(() -> Bootstrap.open(uri, rank, 4)), THREADS));
       }
       RedisGroups.await(
           "three ranks joined",
@@ -250,7 +261,7 @@ class RedisServerFailureTest {
         RedisGroups.onEach(group, Bootstrap::barrier);
         long start = System.nanoTime();
         CompletableFuture<Throwable> pending =
-            CompletableFuture.supplyAsync(() -> failure(() -> group.get(0).recv(1, 9)));
+            CompletableFuture.supplyAsync(() -> failure(() -> group.get(0).recv(1, 9)), THREADS);
         redis.kill();
         BootstrapException e =
             assertInstanceOf(BootstrapException.class, pending.get(30, TimeUnit.SECONDS));

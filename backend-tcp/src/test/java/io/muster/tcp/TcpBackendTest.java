@@ -24,6 +24,16 @@ import org.junit.jupiter.api.Test;
 
 /** What is specific to tcp://: the coordinator, unique ids, tokens, addresses, garbage, scale. */
 class TcpBackendTest {
+  /**
+   * A thread per task: these tasks block (in open) until the others run, which a pool the size of
+   * the cores (the common pool, on some JDKs) would never let them do.
+   */
+  private static final java.util.concurrent.Executor THREADS =
+      task -> {
+        Thread t = new Thread(task, "test-rank");
+        t.setDaemon(true);
+        t.start();
+      };
 
   @Test
   void aThousandRanksInOneJvmHoldOnlyLogarithmicallyManySockets() throws Exception {
@@ -85,7 +95,8 @@ class TcpBackendTest {
                       }
                       return new int[] {job.charAt(0), b.rank()};
                     }
-                  }));
+                  },
+                  THREADS));
         }
       }
       boolean[][] seen = new boolean[2][3];
@@ -104,10 +115,10 @@ class TcpBackendTest {
     long start = System.nanoTime();
     CompletableFuture<Throwable> good =
         CompletableFuture.supplyAsync(
-            () -> failure(() -> Bootstrap.open(uri + "&token=right", 0, 2)));
+            () -> failure(() -> Bootstrap.open(uri + "&token=right", 0, 2)), THREADS);
     CompletableFuture<Throwable> bad =
         CompletableFuture.supplyAsync(
-            () -> failure(() -> Bootstrap.open(uri + "&token=wrong", 1, 2)));
+            () -> failure(() -> Bootstrap.open(uri + "&token=wrong", 1, 2)), THREADS);
     for (Throwable t : List.of(good.get(30, TimeUnit.SECONDS), bad.get(30, TimeUnit.SECONDS))) {
       BootstrapException e = (BootstrapException) t;
       assertEquals(Code.CONFIG, e.code(), e.getMessage());
