@@ -22,8 +22,11 @@ import org.junit.jupiter.api.Test;
 /**
  * How long 8 ranks take to open a {@code zk://} group against a ZooKeeper server in this JVM, next
  * to 8 bare Curator clients doing an ephemeral-node all-gather (connect, create, watch until all 8
- * are there). A benchmark, not a test: it runs only with {@code -Dmuster.bench=true} and prints its
- * numbers; it asserts only that the groups formed.
+ * are there), the two alternated so both see the same load. A benchmark, not a test: its name keeps
+ * it out of the default run, and it needs {@code -Dmuster.bench=true} too. Run it with {@code
+ * ./mvnw -pl backend-zookeeper -am test -Dtest=OpenTimeBenchmark -Dmuster.bench=true
+ * -Dsurefire.failIfNoSpecifiedTests=false}; it prints its numbers and asserts only that the groups
+ * formed.
  */
 class OpenTimeBenchmark {
   private static final int RANKS = 8;

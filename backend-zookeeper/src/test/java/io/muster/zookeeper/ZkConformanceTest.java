@@ -15,38 +15,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
-import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * {@code zk://} against the whole conformance kit: ranks as threads, then one JVM per rank, all
  * meeting through a real ZooKeeper server. The server runs in a JVM of its own, since the kit
  * counts this JVM's threads and descriptors and a server's would read as leaks.
- *
- * <p>One check does not apply and is skipped, visibly: rule 9's "a rank of another job". Here the
- * job names the meeting point itself (the job node), as the coordinator's address does for {@code
- * tcp://}: a rank of another job waits in its own job node, exactly like a rank whose peers have
- * not started yet, and nothing can tell the two apart without guessing (and a guess would fail
- * unrelated jobs started side by side).
  */
-@ExtendWith(ZkConformanceTest.NotApplicable.class)
 class ZkConformanceTest extends BootstrapConformanceKit {
-  /** Skips the kit's checks that do not apply to {@code zk://}, saying why. */
-  static final class NotApplicable implements ExecutionCondition {
-    @Override
-    public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-      boolean otherJob =
-          context.getTestMethod().map(m -> m.getName().equals("differentJob")).orElse(false);
-      return otherJob
-          ? ConditionEvaluationResult.disabled(
-              "zk:// meets under the job node, so a rank of another job waits in its own job"
-                  + " node like a rank whose peers have not come yet: its open ends with TIMEOUT")
-          : ConditionEvaluationResult.enabled("applies to zk://");
-    }
-  }
-
   private static final AtomicInteger groups = new AtomicInteger();
   private static ZkServerProcess server;
 
@@ -76,6 +51,15 @@ class ZkConformanceTest extends BootstrapConformanceKit {
 
   @Override
   protected boolean supportsRankAssignment() {
+    return true;
+  }
+
+  /**
+   * One ensemble serves every job, and the job names the meeting point (its job node): a rank of
+   * another job waits in its own job node like a rank whose peers have not started yet.
+   */
+  @Override
+  protected boolean jobsShareTheService() {
     return true;
   }
 
