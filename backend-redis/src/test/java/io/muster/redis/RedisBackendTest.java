@@ -431,16 +431,30 @@ class RedisBackendTest {
   @ParameterizedTest
   @ValueSource(strings = {"tcp", "redis"})
   void closeLeavesNoThreadBehind(String transport) throws Exception {
+    Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
     RedisGroups.run(
         redis.uri("job=" + RedisGroups.job() + "&transport=" + transport + "&timeout=30s"),
         3,
-        Bootstrap::barrier);
+        b -> {
+          assertFalse(redisThreads(before).isEmpty(), "no heartbeat or inbox thread to check");
+          b.barrier();
+        });
     RedisGroups.await(
-        "every muster thread ended",
+        "every muster-redis thread of the group ended",
         Duration.ofSeconds(10),
-        () ->
-            Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(t -> t.getName().startsWith("muster-redis")));
+        () -> redisThreads(before).isEmpty(),
+        () -> redisThreads(before));
+  }
+
+  /** The muster-redis threads alive now that were not in {@code before}, with their stacks. */
+  private static List<String> redisThreads(Set<Thread> before) {
+    List<String> names = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("muster-redis") && !before.contains(t)) {
+        names.add(t.getName() + " " + java.util.Arrays.toString(t.getStackTrace()));
+      }
+    }
+    return names;
   }
 
   @Test
