@@ -79,9 +79,13 @@ class RedisBackendTest {
             assertTrue(keys.size() >= 4, keys.toString()); // group, members, who, seat, alive…
             try (RedisClient c = redis.client()) {
               for (String k : keys) {
-                long ttl = c.pttl(k);
-                assertTrue(ttl > 0 && ttl <= 45_000, k + " has TTL " + ttl);
+                long ttl = c.pttl(k); // -2: gone since the scan (an inbox read empty)
+                assertTrue(ttl == -2 || (ttl > 0 && ttl <= 45_000), k + " has TTL " + ttl);
               }
+              // ranks on one host are counted, so their receivers know whether to spin
+              String instance = c.hget(prefix(job) + "group", "instance");
+              String here = c.hget(prefix(job) + instance + ":hosts", "127.0.0.1");
+              assertEquals(transport.equals("tcp") ? "4" : null, here);
             }
           }
           b.barrier(); // nobody closes before rank 0 has looked
@@ -442,16 +446,30 @@ class RedisBackendTest {
   @ParameterizedTest
   @ValueSource(strings = {"tcp", "redis"})
   void closeLeavesNoThreadBehind(String transport) throws Exception {
+    Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
     RedisGroups.run(
         redis.uri("job=" + RedisGroups.job() + "&transport=" + transport + "&timeout=30s"),
         3,
-        Bootstrap::barrier);
+        b -> {
+          assertFalse(redisThreads(before).isEmpty(), "no heartbeat or inbox thread to check");
+          b.barrier();
+        });
     RedisGroups.await(
-        "every muster thread ended",
+        "every muster-redis thread of the group ended",
         Duration.ofSeconds(10),
-        () ->
-            Thread.getAllStackTraces().keySet().stream()
-                .noneMatch(t -> t.getName().startsWith("muster-redis")));
+        () -> redisThreads(before).isEmpty(),
+        () -> redisThreads(before));
+  }
+
+  /** The muster-redis threads alive now that were not in {@code before}, with their stacks. */
+  private static List<String> redisThreads(Set<Thread> before) {
+    List<String> names = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("muster-redis") && !before.contains(t)) {
+        names.add(t.getName() + " " + java.util.Arrays.toString(t.getStackTrace()));
+      }
+    }
+    return names;
   }
 
   @Test

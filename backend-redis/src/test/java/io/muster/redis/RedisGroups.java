@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** Runs redis:// groups as threads of this JVM. */
 final class RedisGroups {
@@ -90,10 +91,17 @@ final class RedisGroups {
 
   /** Waits until {@code condition} holds, failing after {@code limit}. */
   static void await(String what, Duration limit, BooleanSupplier condition) {
+    await(what, limit, condition, () -> "");
+  }
+
+  /** Waits until {@code condition} holds, failing after {@code limit} with {@code state}. */
+  static void await(
+      String what, Duration limit, BooleanSupplier condition, Supplier<Object> state) {
     long end = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - end > 0) {
-        throw new AssertionError("gave up after " + limit + " waiting until " + what);
+        throw new AssertionError(
+            "gave up after " + limit + " waiting until " + what + " " + state.get());
       }
       Thread.onSpinWait();
       try {

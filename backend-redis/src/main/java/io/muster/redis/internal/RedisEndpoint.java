@@ -19,6 +19,7 @@ import java.security.cert.CertificateFactory;
 import java.util.Collection;
 import java.util.function.Function;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.ClientSetInfoConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
@@ -165,7 +166,8 @@ public final class RedisEndpoint {
             .connectionTimeoutMillis(CONNECT_MILLIS)
             .socketTimeoutMillis(SOCKET_MILLIS)
             .database(database)
-            .clientName(clientName);
+            .clientName(clientName)
+            .clientSetInfoConfig(ClientSetInfoConfig.DISABLED); // two commands less per connection
     if (user != null) {
       b.user(user);
     }

@@ -26,11 +26,14 @@ public final class RedisMembership implements Membership {
 
   private final Seat seat;
   private final Map<Integer, InetSocketAddress> addresses;
+  private final int ranksOnThisHost;
   private volatile boolean warnedUnreachable;
 
-  private RedisMembership(Seat seat, Map<Integer, InetSocketAddress> addresses) {
+  private RedisMembership(
+      Seat seat, Map<Integer, InetSocketAddress> addresses, int ranksOnThisHost) {
     this.seat = seat;
     this.addresses = addresses;
+    this.ranksOnThisHost = ranksOnThisHost;
   }
 
   /**
@@ -42,10 +45,13 @@ public final class RedisMembership implements Membership {
     return (rank, size, listening, deadline) -> {
       RedisService service = new RedisService(endpoint, job.clientName(), 2);
       try {
-        Seat seat = Seat.join(service, job, rank, size, format(listening), false, deadline);
+        String address = format(listening);
+        Seat seat = Seat.join(service, job, rank, size, address, false, deadline);
         try {
           return new RedisMembership(
-              seat, seat.addressesOf(Neighbourhood.of(seat.rank(), size), deadline));
+              seat,
+              seat.addressesOf(Neighbourhood.of(seat.rank(), size), deadline),
+              seat.ranksOn(address.substring(0, address.lastIndexOf(':')), deadline));
         } catch (RuntimeException e) {
           seat.leave(Duration.ofSeconds(1).toNanos());
           throw e;
@@ -99,6 +105,11 @@ public final class RedisMembership implements Membership {
   @Override
   public Map<Integer, InetSocketAddress> addresses() {
     return addresses;
+  }
+
+  @Override
+  public int ranksOnThisHost() {
+    return ranksOnThisHost;
   }
 
   @Override

@@ -65,6 +65,8 @@ public final class RedisTransportBootstrap extends MessagingBootstrap {
     }
     this.reader = new Thread(this::read, "muster-redis-inbox-" + job.job() + "-" + seat.rank());
     reader.setDaemon(true);
+    // every message takes Redis round trips, far longer than a wake-up: spinning only burns cores
+    mailbox().spinWhileWaiting(false);
   }
 
   /** Joins the group through Redis and starts reading this rank's inbox. */

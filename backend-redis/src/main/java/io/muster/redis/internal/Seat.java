@@ -289,6 +289,16 @@ final class Seat {
     return out;
   }
 
+  /** How many ranks of the group listen on {@code host} (an IP as the addresses show it). */
+  int ranksOn(String host, Deadline deadline) {
+    String n =
+        service.call(
+            "counting the ranks on this host",
+            deadline,
+            c -> c.hget(text(job.key(instance, "hosts")), host));
+    return n == null ? 1 : Math.max(1, Integer.parseInt(n));
+  }
+
   int rank() {
     return rank;
   }

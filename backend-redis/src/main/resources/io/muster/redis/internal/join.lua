@@ -5,6 +5,7 @@
 --   <instance>:seat       hash: 'NONCE|…' -> rank, so a join repeated after a lost reply is harmless
 --   <instance>:alive      sorted set: rank -> end of its heartbeat lease (server time, ms)
 --   <instance>:came       set: every rank that ever joined, for naming those that never did
+--   <instance>:hosts      hash: listening IP -> ranks there (so receivers know when not to spin)
 --   <instance>:events     list: 'lost:R' and 'left:R', once the group is complete
 --   <instance>:next       counter for ranks assigned on request (rank -1)
 --   <instance>:go:<rank>  list: 'G' once the group is complete, 'F' once it failed
@@ -28,6 +29,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 local function key(inst, name) return prefix .. inst .. ':' .. name end
 local function describe(w) return (w and string.match(w, '^[^|]*|(.*)$')) or 'an unknown process' end
+local function hostOf(a) return a and string.match(a, '^(.*):%d+$') end
 
 local inst = redis.call('HGET', group, 'instance')
 if inst then
@@ -39,7 +41,8 @@ if inst then
     -- nobody of that group is alive: a crashed or abandoned job of the same name
     local n = tonumber(redis.call('HGET', group, 'size'))
     redis.call('DEL', group, key(inst, 'members'), key(inst, 'who'), key(inst, 'seat'),
-      key(inst, 'alive'), key(inst, 'came'), key(inst, 'events'), key(inst, 'next'))
+      key(inst, 'alive'), key(inst, 'came'), key(inst, 'hosts'), key(inst, 'events'),
+      key(inst, 'next'))
     for i = 0, n - 1 do redis.call('DEL', key(inst, 'go:' .. i), key(inst, 'in:' .. i)) end
     inst = false
   end
@@ -112,12 +115,16 @@ elseif redis.call('HSETNX', members, rank, address) == 0 then
   -- the earlier claimant died before the group was complete: this process takes its place
   local earlier = redis.call('HGET', whos, rank)
   if earlier then redis.call('HDEL', seats, earlier) end
+  local earlierHost = hostOf(redis.call('HGET', members, rank))
+  if earlierHost then redis.call('HINCRBY', key(inst, 'hosts'), earlierHost, -1) end
   redis.call('HSET', members, rank, address)
   takeover = true
 end
 
 redis.call('HSET', whos, rank, who)
 redis.call('HSET', seats, who, rank)
+local host = hostOf(address)
+if host then redis.call('HINCRBY', key(inst, 'hosts'), host, 1) end
 redis.call('ZADD', alive, now + lease, rank)
 redis.call('SADD', key(inst, 'came'), rank)
 local joined
@@ -134,7 +141,8 @@ if joined == size and not takeover then
     redis.call('PEXPIRE', go, ttl)
   end
 end
-for _, k in ipairs({group, members, whos, seats, alive, key(inst, 'came'), key(inst, 'next')}) do
+for _, k in ipairs({group, members, whos, seats, alive, key(inst, 'came'), key(inst, 'hosts'),
+    key(inst, 'next')}) do
   redis.call('PEXPIRE', k, ttl)
 end
 return {'ok', rank, inst}

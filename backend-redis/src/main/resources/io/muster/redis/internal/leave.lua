@@ -18,6 +18,8 @@ if redis.call('HGET', key('who'), rank) == who then
   if redis.call('HGET', group, 'state') == 'formed' then
     redis.call('RPUSH', key('events'), 'left:' .. rank)
   else
+    local host = string.match(redis.call('HGET', key('members'), rank) or '', '^(.*):%d+$')
+    if host then redis.call('HINCRBY', key('hosts'), host, -1) end
     redis.call('HDEL', key('members'), rank)
     redis.call('HDEL', key('who'), rank)
     redis.call('HDEL', key('seat'), who)
@@ -29,7 +31,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if redis.call('ZCOUNT', alive, now, '+inf') == 0 then
   local n = tonumber(redis.call('HGET', group, 'size'))
   redis.call('DEL', group, key('members'), key('who'), key('seat'), alive, key('came'),
-    key('events'), key('next'))
+    key('hosts'), key('events'), key('next'))
   for i = 0, n - 1 do redis.call('DEL', key('go:' .. i), key('in:' .. i)) end
   return 2
 end

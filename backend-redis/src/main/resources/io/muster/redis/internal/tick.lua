@@ -35,8 +35,8 @@ if state == 'formed' and onTime then
     redis.call('RPUSH', events, 'lost:' .. dead)
   end
 end
-for _, k in ipairs({group, key('members'), key('who'), key('seat'), alive, key('came'), events,
-    key('next')}) do
+for _, k in ipairs({group, key('members'), key('who'), key('seat'), alive, key('came'),
+    key('hosts'), events, key('next')}) do
   redis.call('PEXPIRE', k, ttl)
 end
 
