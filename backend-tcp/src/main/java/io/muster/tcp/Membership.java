@@ -1,5 +1,6 @@
 package io.muster.tcp;
 
+import io.muster.BootstrapException;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -19,6 +20,12 @@ public interface Membership {
 
     /** {@code rank} closed its bootstrap on purpose. */
     void left(int rank);
+
+    /**
+     * This rank itself dropped out of the group (its session with the service ended, so the others
+     * now count it as lost): every pending and later operation fails with {@code cause}.
+     */
+    default void failed(BootstrapException cause) {}
   }
 
   /** This rank. */

@@ -411,6 +411,14 @@ public final class Transport implements Handshake.Gatekeeper, InlineProgress, Me
     // otherwise its connection closes after its last message, and that tells us
   }
 
+  @Override
+  public void failed(BootstrapException cause) {
+    Mailbox m = mailbox;
+    if (m != null) {
+      m.fail(cause);
+    }
+  }
+
   // ---------------------------------------------------------------- closing
 
   /**
