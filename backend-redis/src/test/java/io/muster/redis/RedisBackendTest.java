@@ -451,25 +451,16 @@ class RedisBackendTest {
         redis.uri("job=" + RedisGroups.job() + "&transport=" + transport + "&timeout=30s"),
         3,
         b -> {
-          assertFalse(redisThreads(before).isEmpty(), "no heartbeat or inbox thread to check");
+          assertFalse(
+              RedisGroups.threadsStartedSince(before, "muster-redis").isEmpty(),
+              "no heartbeat or inbox thread to check");
           b.barrier();
         });
     RedisGroups.await(
         "every muster-redis thread of the group ended",
         Duration.ofSeconds(10),
-        () -> redisThreads(before).isEmpty(),
-        () -> redisThreads(before));
-  }
-
-  /** The muster-redis threads alive now that were not in {@code before}, with their stacks. */
-  private static List<String> redisThreads(Set<Thread> before) {
-    List<String> names = new ArrayList<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().startsWith("muster-redis") && !before.contains(t)) {
-        names.add(t.getName() + " " + java.util.Arrays.toString(t.getStackTrace()));
-      }
-    }
-    return names;
+        () -> RedisGroups.threadsStartedSince(before, "muster-redis").isEmpty(),
+        () -> RedisGroups.threadsStartedSince(before, "muster-redis"));
   }
 
   @Test

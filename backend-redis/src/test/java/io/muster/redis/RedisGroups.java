@@ -4,6 +4,7 @@ import io.muster.Bootstrap;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -111,6 +112,17 @@ final class RedisGroups {
         throw new AssertionError("interrupted waiting until " + what);
       }
     }
+  }
+
+  /** The threads named {@code prefix}… alive now that were not in {@code before}, with stacks. */
+  static List<String> threadsStartedSince(Set<Thread> before, String prefix) {
+    List<String> names = new ArrayList<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith(prefix) && !before.contains(t)) {
+        names.add(t.getName() + " " + java.util.Arrays.toString(t.getStackTrace()));
+      }
+    }
+    return names;
   }
 
   /** Closes every rank, ignoring failures. */

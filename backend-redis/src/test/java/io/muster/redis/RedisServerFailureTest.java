@@ -101,6 +101,7 @@ class RedisServerFailureTest {
 
   @Test
   void aServerKilledDuringRendezvousIsUnavailableOnEveryRankWithinTheTimeout() throws Exception {
+    Set<Thread> before = Set.copyOf(Thread.getAllStackTraces().keySet());
     try (RedisServer redis = RedisServer.start()) {
       String job = RedisGroups.job();
       long start = System.nanoTime();
@@ -128,6 +129,12 @@ class RedisServerFailureTest {
       assertTrue(
           System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30), "a rank ran into its timeout");
     }
+    // a failed open releases what it started: heartbeat, inbox reader, the shared I/O thread
+    RedisGroups.await(
+        "every muster thread the failed opens started ended",
+        Duration.ofSeconds(10),
+        () -> RedisGroups.threadsStartedSince(before, "muster-").isEmpty(),
+        () -> RedisGroups.threadsStartedSince(before, "muster-"));
   }
 
   private static long membersJoined(RedisServer redis) {
