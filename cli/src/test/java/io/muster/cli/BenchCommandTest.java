@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.muster.cli.bench.report.BenchResult;
 import io.muster.cli.bench.report.Series;
+import io.muster.conformance.Prerequisites;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -120,6 +121,29 @@ class BenchCommandTest {
   }
 
   @Test
+  void redisAndZooKeeperServicesAreStartedMeasuredAndStopped(@TempDir Path dir) throws IOException {
+    Prerequisites.require("redis-server", "redis-server");
+    Captured c =
+        Captured.muster(args(dir, "--uri", "redis", "--uri", "zk", "-n", "2", "--no-floor"));
+    assertEquals(0, c.code, c.toString());
+    BenchResult r = read(dir);
+    for (String backend : List.of("redis", "zk")) {
+      for (String metric : List.of("open.fresh", "open.warm", "allGather", "barrier")) {
+        series(r, backend, "processes", 2, metric);
+      }
+    }
+    // the services were stopped: nothing of theirs still runs as a child of this JVM
+    assertEquals(
+        List.of(),
+        ProcessHandle.current()
+            .descendants()
+            .filter(ProcessHandle::isAlive)
+            .map(p -> p.info().commandLine().orElse("pid " + p.pid()))
+            .filter(line -> line.contains("redis-server") || line.contains("ZooKeeperServerMain"))
+            .toList());
+  }
+
+  @Test
   void compareReadsTwoResultFiles(@TempDir Path dir) throws IOException {
     Path a = dir.resolve("a.json");
     Path b = dir.resolve("b.json");
@@ -164,7 +188,7 @@ class BenchCommandTest {
         "bench --uri tcp://h:1?rank=0             | remove rank=",
         "bench --uri tcp://h:1?size=2             | remove size=",
         "bench --uri gopher://h:1                 | no backend on the class path serves 'gopher:'",
-        "bench --uri redis                        | this build cannot set up redis",
+        "bench --uri gopher                       | this build cannot set up gopher",
         "bench --uri env:                         | env: names no group of its own",
         "bench --compare a.json                   | requires at least 2 values",
       })

@@ -85,7 +85,7 @@ public final class CoordinatorClient implements Link.Listener, IoLoop.Timer, Mem
                 .i64(ProcessHandle.current().pid())
                 .str(host)
                 .toBytes();
-    loop.execute(() -> dial(rank, joinMessage, deadline, 5));
+    loop.execute(() -> dial(rank, joinMessage, deadline, 1));
     try {
       int[] placed = roster.get(Math.max(0, deadline.nanosLeft()), TimeUnit.NANOSECONDS);
       this.rank = placed[0];

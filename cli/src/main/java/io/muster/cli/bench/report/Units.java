@@ -65,7 +65,13 @@ public final class Units {
     if (bytesPerSecond >= 1e9) {
       return String.format(Locale.ROOT, "%.2f GB/s", bytesPerSecond / 1e9);
     }
-    return String.format(Locale.ROOT, "%.0f MB/s", bytesPerSecond / 1e6);
+    if (bytesPerSecond >= 10e6) {
+      return String.format(Locale.ROOT, "%.0f MB/s", bytesPerSecond / 1e6);
+    }
+    if (bytesPerSecond >= 1e6) {
+      return String.format(Locale.ROOT, "%.1f MB/s", bytesPerSecond / 1e6);
+    }
+    return String.format(Locale.ROOT, "%.0f kB/s", bytesPerSecond / 1e3);
   }
 
   static String bytes(double b) {
