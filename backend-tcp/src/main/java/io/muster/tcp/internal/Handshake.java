@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Handshake {
   private static final Logger log = LoggerFactory.getLogger(Handshake.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final int NONCE = 16;
   private static final byte[] NO_TOKEN = "muster:no-token".getBytes(StandardCharsets.UTF_8);
 
@@ -32,10 +31,23 @@ public final class Handshake {
     return token == null || token.isEmpty() ? NO_TOKEN : token.getBytes(StandardCharsets.UTF_8);
   }
 
-  static byte[] nonce() {
+  /**
+   * A fresh challenge. Only a token's HMAC makes it matter, so without one it need not be
+   * unpredictable, and a fresh JVM's open is spared seeding a SecureRandom (milliseconds).
+   */
+  static byte[] nonce(byte[] key) {
     byte[] n = new byte[NONCE];
-    RANDOM.nextBytes(n);
+    if (key == NO_TOKEN) {
+      java.util.concurrent.ThreadLocalRandom.current().nextBytes(n);
+    } else {
+      Secure.RANDOM.nextBytes(n);
+    }
     return n;
+  }
+
+  /** Holds the SecureRandom, made on first use with a token. */
+  private static final class Secure {
+    static final SecureRandom RANDOM = new SecureRandom();
   }
 
   static byte[] mac(byte[] key, char role, byte[] first, byte[] second, Hello h) {
@@ -118,7 +130,7 @@ public final class Handshake {
     private boolean done;
 
     public Dialer(byte purpose, String job, int from, int to, byte[] key, DialResult result) {
-      this.hello = new Hello(purpose, job, from, to, nonce());
+      this.hello = new Hello(purpose, job, from, to, nonce(key));
       this.key = key;
       this.result = result;
     }
@@ -337,7 +349,7 @@ public final class Handshake {
     /** Goes on with a deferred HELLO. Call on the loop thread. */
     public void proceed(byte[] k) {
       key = k;
-      mine = nonce();
+      mine = nonce(k);
       try {
         link.send(
             Wire.WELCOME,
