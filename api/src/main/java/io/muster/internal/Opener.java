@@ -32,8 +32,10 @@ public final class Opener {
     accepted.addAll(provider.options());
     Options options = Options.parse(parsed, accepted);
 
-    int r = settle("rank", rank, options, CommonOptions.RANK, Environment.rank(env), parsed);
-    int s = settle("size", size, options, CommonOptions.SIZE, Environment.size(env), parsed);
+    Environment.Value rankEnv = Environment.rank(env);
+    Environment.Value sizeEnv = Environment.size(env);
+    int r = settle("rank", rank, options, CommonOptions.RANK, rankEnv, parsed);
+    int s = settle("size", size, options, CommonOptions.SIZE, sizeEnv, parsed);
     if (r == UNSET) {
       r = BootstrapProvider.ANY_RANK;
     }
@@ -49,8 +51,10 @@ public final class Opener {
           Code.CONFIG,
           "rank "
               + r
+              + origin(rank, options, CommonOptions.RANK, rankEnv)
               + " is outside 0.."
               + (s - 1)
+              + origin(size, options, CommonOptions.SIZE, sizeEnv)
               + " for "
               + parsed
               + "; give a rank below the size, or -1 to have one assigned");
@@ -78,6 +82,15 @@ public final class Opener {
               + e,
           e);
     }
+  }
+
+  /** " (from VARIABLE)" when the environment gave the number, so the user knows what to fix. */
+  private static String origin(
+      int explicit, Options options, Option<Integer> key, Environment.Value fromEnv) {
+    if (explicit != UNSET || options.isSet(key) || fromEnv == null) {
+      return "";
+    }
+    return " (from " + fromEnv.variable() + ")";
   }
 
   private static int settle(

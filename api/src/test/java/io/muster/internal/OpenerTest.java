@@ -53,6 +53,22 @@ class OpenerTest {
   }
 
   @Test
+  void aRankOutsideTheSizeNamesTheVariablesTheyCameFrom() {
+    BootstrapException e =
+        fails("local:range?timeout=1s", Map.of("OMPI_COMM_WORLD_RANK", "4", "SLURM_NTASKS", "4"));
+    assertEquals(Code.CONFIG, e.code());
+    assertTrue(
+        e.getMessage()
+            .contains("rank 4 (from OMPI_COMM_WORLD_RANK) is outside 0..3 (from SLURM_NTASKS)"),
+        e.getMessage());
+    e =
+        assertThrows(
+            BootstrapException.class,
+            () -> Opener.open("local:range?size=4", 4, Opener.UNSET, k -> null));
+    assertTrue(e.getMessage().contains("rank 4 is outside 0..3 for"), e.getMessage());
+  }
+
+  @Test
   void envSchemeReadsMusterThenTorchrunVariables() {
     Map<String, String> env = new HashMap<>();
     BootstrapException e = fails("env:", env);
