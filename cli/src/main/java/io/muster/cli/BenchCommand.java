@@ -399,9 +399,10 @@ final class BenchCommand implements Callable<Integer> {
         m = "threads";
         notes.add("local: runs with ranks as threads (separate processes cannot share a group)");
       }
-      if (scheme.equals("mpi")) {
+      if (scheme.equals("mpi") && threads) {
         throw new ParameterException(
-            spec.commandLine(), "--uri mpi: ranks of mpi: are started by mpirun, not by the bench");
+            spec.commandLine(),
+            "--uri mpi: needs --mode processes: only processes that mpirun starts share an MPI job");
       }
       int k = seen.merge(scheme + " " + m, 1, Integer::sum);
       String name = k == 1 ? scheme : scheme + "#" + k;

@@ -5,7 +5,8 @@ import io.muster.BootstrapException;
 /**
  * One rank process of {@code muster bench --mode processes}: loads Muster's classes, connects to
  * the bench command, and runs the {@link Workload} with its start signals. Rank and size come from
- * {@code MUSTER_RANK} and {@code MUSTER_SIZE}, as the launcher sets them.
+ * {@code MUSTER_RANK} and {@code MUSTER_SIZE}, as the launcher sets them, or from mpirun's
+ * variables when mpirun started the ranks (its own environment then says rank 0 of 1).
  */
 public final class BenchRank {
   private BenchRank() {}
@@ -14,8 +15,9 @@ public final class BenchRank {
   public static void main(String[] args) {
     BenchSettings settings = BenchSettings.fromArgs(args, 0);
     Plan plan = Plan.fromArg(args[4]);
-    int rank = Integer.parseInt(System.getenv("MUSTER_RANK"));
-    int size = Integer.parseInt(System.getenv("MUSTER_SIZE"));
+    int[] mpi = Mpirun.rankAndSize();
+    int rank = mpi != null ? mpi[0] : Integer.parseInt(System.getenv("MUSTER_RANK"));
+    int size = mpi != null ? mpi[1] : Integer.parseInt(System.getenv("MUSTER_SIZE"));
     Preload.musterClasses();
     System.exit(run(settings, plan, rank, size));
   }

@@ -21,8 +21,8 @@ import java.util.function.IntFunction;
  * What {@code --uri SCHEME} (a scheme alone) benchmarks: the backend with whatever it meets through
  * started here the way its tests start it, and stopped afterwards. {@code tcp} and {@code local}
  * need nothing; {@code redis} gets a throwaway {@code redis-server}, {@code zk} a standalone
- * ZooKeeper server in a JVM of its own, both on loopback. Another backend registers a {@link
- * Starter}.
+ * ZooKeeper server in a JVM of its own, both on loopback; {@code mpi} needs mpirun, which starts
+ * the ranks. Another backend registers a {@link Starter}.
  */
 public final class Services {
   /** Starts a backend's service and says where it is; closed when the bench is done. */
@@ -47,6 +47,12 @@ public final class Services {
     STARTERS.put("local", () -> ready("local:bench"));
     STARTERS.put("redis", Services::redis);
     STARTERS.put("zk", Services::zooKeeper);
+    STARTERS.put(
+        "mpi",
+        () -> {
+          Mpirun.require(); // nothing to start: mpirun starts the ranks
+          return ready("mpi:");
+        });
   }
 
   private Services() {}
