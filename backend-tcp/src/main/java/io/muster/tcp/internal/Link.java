@@ -65,6 +65,7 @@ public final class Link implements IoLoop.Handler {
   private byte bodyType;
   private int bodyTag;
   private final AtomicBoolean suspended = new AtomicBoolean();
+  private final Object lending = new Object(); // held while suspended, interest and timer change
   private volatile long resumeAt;
   private volatile long lastReadNanos = System.nanoTime();
 
@@ -426,9 +427,21 @@ public final class Link implements IoLoop.Handler {
     }
   }
 
+  /*
+   * The flag, the loop's read interest and the resume timer change together, under `lending`.
+   * Changed one by one, a suspend that lost the core between setting the flag and dropping the
+   * interest, while a receiver that stopped spinning resumed in between, ended with the flag clear
+   * and the interest dropped: the timer then had nothing to resume, and a receiver that parked
+   * waited for bytes that nobody read (two ranks stalled in a collective that way).
+   */
+
   /** Stops the loop from watching this link for reads. Any thread. */
   private void suspendReads() {
-    if (suspended.compareAndSet(false, true)) {
+    synchronized (lending) {
+      if (suspended.get()) {
+        return;
+      }
+      suspended.set(true);
       resumeAt = System.nanoTime() + LINGER_NANOS;
       SelectionKey k = key;
       if (k != null && k.isValid()) {
@@ -441,7 +454,11 @@ public final class Link implements IoLoop.Handler {
 
   /** Has the loop watch this link for reads again. Any thread. */
   private void resumeReads() {
-    if (suspended.compareAndSet(true, false)) {
+    synchronized (lending) {
+      if (!suspended.get()) {
+        return;
+      }
+      suspended.set(false);
       loop.removeTimer(resumer);
       loop.slow();
       SelectionKey k = key;
