@@ -110,7 +110,7 @@ final class DemoCommand implements Callable<Integer> {
     muster.out.println(
         "muster demo: starting " + ranks + (ranks == 1 ? " rank" : " ranks") + " on " + shown);
     Outcome outcome =
-        Launcher.of(ranks, group, JavaCommand.forMain(DemoRank.class, settings.toArgs()))
+        Launcher.forGroup(ranks, group, JavaCommand.forMain(DemoRank.class, settings.toArgs()))
             .timeout(timeout)
             .output(muster.out, muster.err)
             .run();

@@ -1,6 +1,7 @@
 package io.muster.cli;
 
 import io.muster.BootstrapException;
+import io.muster.cli.launch.Mpirun;
 import io.muster.spi.BootstrapProvider;
 import io.muster.spi.BootstrapUri;
 import java.io.IOException;
@@ -50,6 +51,13 @@ final class GroupUris {
                 + parsed
                 + ": local: groups live inside one JVM, so separate processes cannot share one;"
                 + " leave out --uri to use tcp on loopback");
+      case "mpi":
+        try {
+          Mpirun.require(); // one mpirun starts the ranks
+        } catch (IllegalStateException e) {
+          throw new ParameterException(cmd, "--uri " + parsed + ": " + e.getMessage());
+        }
+        break;
       default:
         break;
     }

@@ -66,7 +66,10 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() {
     String group = GroupUris.forLaunch(spec.commandLine(), uri, ranks, "");
     Outcome outcome =
-        Launcher.of(ranks, group, command).timeout(timeout).output(muster.out, muster.err).run();
+        Launcher.forGroup(ranks, group, command)
+            .timeout(timeout)
+            .output(muster.out, muster.err)
+            .run();
     if (!outcome.succeeded()) {
       String stopped = outcome.status() == Outcome.Status.RANK_FAILED ? "; stopped the others" : "";
       muster.err.println("muster run: " + outcome.describe() + stopped);

@@ -144,6 +144,19 @@ class BenchCommandTest {
   }
 
   @Test
+  void mpiRanksAreStartedByMpirunAndMeasured(@TempDir Path dir) throws IOException {
+    Prerequisites.require("mpirun", "openmpi-bin", "libopenmpi-dev");
+    Captured c =
+        Captured.muster(args(dir, "--uri", "mpi", "-n", "2", "--launches", "1", "--no-floor"));
+    assertEquals(0, c.code, c.toString());
+    BenchResult r = read(dir);
+    for (String metric :
+        List.of("open.fresh", "open.warm", "allGather", "barrier", "pingpong.64B")) {
+      series(r, "mpi", "processes", 2, metric);
+    }
+  }
+
+  @Test
   void compareReadsTwoResultFiles(@TempDir Path dir) throws IOException {
     Path a = dir.resolve("a.json");
     Path b = dir.resolve("b.json");

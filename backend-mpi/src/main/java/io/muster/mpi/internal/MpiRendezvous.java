@@ -134,10 +134,27 @@ public final class MpiRendezvous implements Rendezvous {
     private final int size;
     private final Map<Integer, InetSocketAddress> addresses;
 
+    private final int sameHost;
+
     MpiMembership(int rank, int size, Map<Integer, InetSocketAddress> addresses) {
       this.rank = rank;
       this.size = size;
       this.addresses = addresses;
+      // Ranks listening on this rank's address share its host, and its cores: receivers spin
+      // only while they do not outnumber them.
+      InetSocketAddress mine = addresses.get(rank);
+      int n = 0;
+      for (InetSocketAddress a : addresses.values()) {
+        if (mine != null && a.getAddress().equals(mine.getAddress())) {
+          n++;
+        }
+      }
+      this.sameHost = Math.max(1, n);
+    }
+
+    @Override
+    public int ranksOnThisHost() {
+      return sameHost;
     }
 
     @Override

@@ -146,7 +146,6 @@ public final class Bench {
         launch(
             Floor.class,
             settings.toArgs(),
-            List.of(),
             2,
             1,
             "tcp://127.0.0.1:" + port,
@@ -226,29 +225,25 @@ public final class Bench {
       args.add(
           run + "-" + t.backend() + "-" + n + "-" + ThreadLocalRandom.current().nextInt(1 << 20));
       args.add(Long.toString(groupTimeout.toMillis()));
-      return launch(ThreadsRun.class, args, List.of(), 1, 1, t.uri(), groups::next);
+      return launch(ThreadsRun.class, args, 1, 1, t.uri(), groups::next);
     }
-    if (Mpirun.launches(t.uri())) {
-      return launch(BenchRank.class, args, Mpirun.prefix(n), 1, n, t.uri(), groups::next);
-    }
-    return launch(BenchRank.class, args, List.of(), n, n, t.uri(), groups::next);
+    return launch(BenchRank.class, args, n, n, t.uri(), groups::next);
   }
 
   /**
-   * Starts {@code processes} JVMs of {@code main} with the launcher (each behind {@code prefix},
-   * such as mpirun's words) and serves their control connections until every participant is done.
+   * Starts {@code processes} JVMs of {@code main} with the launcher (for {@code mpi:}, one mpirun
+   * starts them) and serves their control connections until every participant is done.
    */
   private Collected launch(
       Class<?> main,
       List<String> args,
-      List<String> prefix,
       int processes,
       int participants,
       String launcherUri,
       Supplier<String> nextUri) {
     try (Control control = Control.open()) {
       Launcher launcher =
-          Launcher.of(processes, launcherUri, command(prefix, main, args))
+          Launcher.forGroup(processes, launcherUri, jvm.command(main, jvmOptions, args))
               .environment(Map.of(ControlLink.ENV, control.address()))
               .timeout(timeout)
               .output(err, err);
@@ -279,12 +274,6 @@ public final class Bench {
         }
       }
     }
-  }
-
-  private List<String> command(List<String> prefix, Class<?> main, List<String> args) {
-    List<String> cmd = new ArrayList<>(prefix);
-    cmd.addAll(jvm.command(main, jvmOptions, args));
-    return cmd;
   }
 
   private void addSeries(

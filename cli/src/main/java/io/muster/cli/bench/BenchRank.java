@@ -1,12 +1,13 @@
 package io.muster.cli.bench;
 
 import io.muster.BootstrapException;
+import io.muster.cli.launch.Mpirun;
 
 /**
  * One rank process of {@code muster bench --mode processes}: loads Muster's classes, connects to
  * the bench command, and runs the {@link Workload} with its start signals. Rank and size come from
  * {@code MUSTER_RANK} and {@code MUSTER_SIZE}, as the launcher sets them, or from mpirun's
- * variables when mpirun started the ranks (its own environment then says rank 0 of 1).
+ * variables when mpirun started the ranks.
  */
 public final class BenchRank {
   private BenchRank() {}

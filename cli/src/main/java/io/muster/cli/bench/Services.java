@@ -1,5 +1,6 @@
 package io.muster.cli.bench;
 
+import io.muster.cli.launch.Mpirun;
 import io.muster.conformance.Prerequisites;
 import io.muster.spi.Durations;
 import java.io.IOException;

@@ -27,6 +27,10 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Children are always stopped by pid, with their descendants, when a rank fails, when the launch
  * times out, and when this JVM shuts down (Ctrl-C): first politely, then forcibly.
+ *
+ * <p>For {@code mpi:} ({@link #mpirun}), one mpirun starts every rank: only processes it starts
+ * share an MPI job. Its child then gets {@code MUSTER_URI} alone, rank and size come from mpirun,
+ * and mpirun tags the output lines with the rank.
  */
 public final class Launcher {
   /** How long a stopped child gets to exit after SIGTERM before it is killed. */
@@ -42,6 +46,7 @@ public final class Launcher {
   private final Map<String, String> extraEnv;
   private final PrintStream out;
   private final PrintStream err;
+  private final boolean viaMpirun;
 
   private Launcher(
       int size,
@@ -50,7 +55,9 @@ public final class Launcher {
       Duration timeout,
       Map<String, String> extraEnv,
       PrintStream out,
-      PrintStream err) {
+      PrintStream err,
+      boolean viaMpirun) {
+    this.viaMpirun = viaMpirun;
     this.size = size;
     this.uri = uri;
     this.command = command;
@@ -78,25 +85,44 @@ public final class Launcher {
         null,
         Map.of(),
         System.out,
-        System.err);
+        System.err,
+        false);
+  }
+
+  /** {@link #mpirun} for an {@code mpi:} URI, else {@link #of}. */
+  public static Launcher forGroup(int size, String uri, List<String> command) {
+    return Mpirun.launches(uri) ? mpirun(size, uri, command) : of(size, uri, command);
+  }
+
+  /**
+   * A launcher of {@code size} ranks of {@code command} that one mpirun starts, for {@code mpi:}
+   * URIs.
+   *
+   * @throws IllegalStateException naming the package to install when mpirun is missing
+   */
+  public static Launcher mpirun(int size, String uri, List<String> command) {
+    List<String> cmd = new ArrayList<>(Mpirun.words(size));
+    cmd.addAll(command);
+    return new Launcher(
+        1, Objects.requireNonNull(uri, "uri"), cmd, null, Map.of(), System.out, System.err, true);
   }
 
   /** The same launch, stopped after {@code limit} (null or zero: no limit). */
   public Launcher timeout(Duration limit) {
     Duration t = limit == null || limit.isZero() ? null : limit;
-    return new Launcher(size, uri, command, t, extraEnv, out, err);
+    return new Launcher(size, uri, command, t, extraEnv, out, err, viaMpirun);
   }
 
   /** The same launch, with the children's prefixed stdout and stderr lines going to these. */
   public Launcher output(PrintStream stdout, PrintStream stderr) {
-    return new Launcher(size, uri, command, timeout, extraEnv, stdout, stderr);
+    return new Launcher(size, uri, command, timeout, extraEnv, stdout, stderr, viaMpirun);
   }
 
   /** The same launch, with these variables added to every child's environment. */
   public Launcher environment(Map<String, String> variables) {
     Map<String, String> env = new LinkedHashMap<>(extraEnv);
     env.putAll(variables);
-    return new Launcher(size, uri, command, timeout, Map.copyOf(env), out, err);
+    return new Launcher(size, uri, command, timeout, Map.copyOf(env), out, err, viaMpirun);
   }
 
   /** Runs every rank to the end and says how it went. Never leaves a child running. */
@@ -168,8 +194,13 @@ public final class Launcher {
     Map<String, String> env = pb.environment();
     env.putAll(extraEnv);
     env.put("MUSTER_URI", uri);
-    env.put("MUSTER_RANK", Integer.toString(rank));
-    env.put("MUSTER_SIZE", Integer.toString(size));
+    if (viaMpirun) {
+      env.remove("MUSTER_RANK"); // mpirun gives each rank its own
+      env.remove("MUSTER_SIZE");
+    } else {
+      env.put("MUSTER_RANK", Integer.toString(rank));
+      env.put("MUSTER_SIZE", Integer.toString(size));
+    }
     Process p = pb.start();
     p.getOutputStream().close(); // the ranks read no input: they see end of file at once
     Child child = new Child(rank, p);
@@ -178,12 +209,11 @@ public final class Launcher {
     return child;
   }
 
-  private static Thread pump(
-      Child child, InputStream from, PrintStream to, String name, boolean isErr) {
+  private Thread pump(Child child, InputStream from, PrintStream to, String name, boolean isErr) {
     Thread t =
         new Thread(
             () -> {
-              String prefix = "[" + child.rank + "] ";
+              String prefix = viaMpirun ? "" : "[" + child.rank + "] ";
               try (BufferedReader r = new BufferedReader(new InputStreamReader(from))) {
                 for (String line = r.readLine(); line != null; line = r.readLine()) {
                   to.println(prefix + line);

@@ -1,4 +1,4 @@
-package io.muster.cli.bench;
+package io.muster.cli.launch;
 
 import io.muster.conformance.Prerequisites;
 import java.nio.file.Path;
@@ -6,19 +6,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How the bench starts the ranks of {@code mpi:}: one {@code mpirun}, which starts them all, since
- * only ranks that mpirun started share an {@code MPI_COMM_WORLD}.
+ * How the ranks of {@code mpi:} are started: by one {@code mpirun}, since only processes that
+ * mpirun started share an {@code MPI_COMM_WORLD}.
  */
-final class Mpirun {
+public final class Mpirun {
   private Mpirun() {}
 
   /** Whether {@code uri} needs its ranks started by mpirun. */
-  static boolean launches(String uri) {
+  public static boolean launches(String uri) {
     return uri.startsWith("mpi:");
   }
 
   /** mpirun, or an error that says how to get it. */
-  static Path require() {
+  public static Path require() {
     Path mpirun = Prerequisites.which("mpirun");
     if (mpirun == null) {
       throw new IllegalStateException(
@@ -29,7 +29,7 @@ final class Mpirun {
   }
 
   /** The words before the rank command: {@code mpirun … -np N}. */
-  static List<String> prefix(int ranks) {
+  static List<String> words(int ranks) {
     List<String> cmd = new ArrayList<>();
     cmd.add(require().toString());
     if ("root".equals(System.getProperty("user.name"))) {
@@ -38,12 +38,13 @@ final class Mpirun {
     // A bench runs more ranks than cores: no binding (a JVM is many threads), and the ob1
     // messaging layer, which skips probing for fabrics a single host does not have.
     cmd.addAll(List.of("--oversubscribe", "--bind-to", "none", "--mca", "pml", "ob1"));
+    cmd.add("--tag-output"); // each line says its rank, as the launcher's prefix does
     cmd.addAll(List.of("-np", Integer.toString(ranks)));
     return cmd;
   }
 
   /** This process's rank and size when mpirun started it, else {@code null}. */
-  static int[] rankAndSize() {
+  public static int[] rankAndSize() {
     String rank = System.getenv("OMPI_COMM_WORLD_RANK");
     String size = System.getenv("OMPI_COMM_WORLD_SIZE");
     if (rank == null || size == null) {
