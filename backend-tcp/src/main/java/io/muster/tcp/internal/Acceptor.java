@@ -23,6 +23,7 @@ final class Acceptor implements IoLoop.Handler, IoLoop.Timer {
   private static final Logger log = LoggerFactory.getLogger(Acceptor.class);
   private static final long HELLO_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(10);
   private static final int BACKLOG = 4096;
+  private static final long OUT_OF_DESCRIPTORS_PAUSE_MILLIS = 50;
 
   private final IoLoop loop;
   private final ServerSocketChannel server;
@@ -30,6 +31,7 @@ final class Acceptor implements IoLoop.Handler, IoLoop.Timer {
   private final Handshake.Gatekeeper gate;
   private final List<Handshake.Answerer> pending = new ArrayList<>();
   private SelectionKey key;
+  private static volatile boolean warnedOutOfDescriptors; // once a process: every listener hits it
 
   private Acceptor(IoLoop loop, ServerSocketChannel server, Handshake.Gatekeeper gate)
       throws IOException {
@@ -101,7 +103,7 @@ final class Acceptor implements IoLoop.Handler, IoLoop.Timer {
   @Override
   public void ready(SelectionKey k) throws IOException {
     SocketChannel ch;
-    while ((ch = server.accept()) != null) {
+    while ((ch = accept(k)) != null) {
       Handshake.Answerer answerer = new Handshake.Answerer(gate, address.toString());
       try {
         answerer.attach(Link.accepted(loop, ch, answerer, Wire.HANDSHAKE_LIMIT));
@@ -110,6 +112,39 @@ final class Acceptor implements IoLoop.Handler, IoLoop.Timer {
         log.debug("could not register an accepted connection", e);
         ch.close();
       }
+    }
+  }
+
+  /**
+   * The next waiting connection, or null. Out of descriptors, the listener stays open (closing it
+   * would free its port for another listener, and dialers would then meet a stranger): it stops
+   * accepting for a moment, and the connections wait in the kernel's backlog.
+   */
+  private SocketChannel accept(SelectionKey k) throws IOException {
+    try {
+      return server.accept();
+    } catch (IOException e) {
+      String why = String.valueOf(e.getMessage());
+      if (!why.contains("Too many open files")) {
+        throw e;
+      }
+      if (!warnedOutOfDescriptors) {
+        warnedOutOfDescriptors = true;
+        log.warn(
+            "the listener on {} cannot accept: this process is out of file descriptors ({}); raise"
+                + " the limit (ulimit -n) or run fewer ranks per process. Retrying.",
+            address,
+            why);
+      }
+      k.interestOps(0);
+      loop.schedule(
+          () -> {
+            if (k.isValid()) {
+              k.interestOps(SelectionKey.OP_ACCEPT);
+            }
+          },
+          TimeUnit.MILLISECONDS.toNanos(OUT_OF_DESCRIPTORS_PAUSE_MILLIS));
+      return null;
     }
   }
 
