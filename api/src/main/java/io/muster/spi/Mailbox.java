@@ -105,6 +105,14 @@ public final class Mailbox {
     try {
       int rounds = 0;
       while (true) {
+        // The failures first, then the queue: a transport records a peer's loss only after
+        // delivering everything the peer sent, so a loss seen here means its last messages are
+        // already queued. Looked at the other way round, a message that arrived just before its
+        // sender closed, between the two looks, was passed over for the loss that followed it.
+        BootstrapException f = failureFor(peer);
+        if (f == null && involved != null) {
+          f = deathAmong(involved);
+        }
         if (s.available > 0) {
           synchronized (s) {
             byte[] m = s.queue.pollFirst();
@@ -113,10 +121,6 @@ public final class Mailbox {
               return m;
             }
           }
-        }
-        BootstrapException f = failureFor(peer);
-        if (f == null && involved != null) {
-          f = deathAmong(involved);
         }
         if (f != null) {
           throw rethrow(f, deadline);
@@ -245,7 +249,9 @@ public final class Mailbox {
 
   /**
    * Records that {@code peer} closed its bootstrap on purpose: receives from it fail once its
-   * queued messages are taken, but collectives it already finished its part of go on.
+   * queued messages are taken, but collectives it already finished its part of go on. Deliver
+   * everything the peer sent first: a receiver that sees the loss takes only what is queued by
+   * then.
    */
   public void peerLeft(int peer, BootstrapException cause) {
     if (lost.compareAndSet(peer, null, cause)) {
