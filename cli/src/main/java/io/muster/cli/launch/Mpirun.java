@@ -23,7 +23,7 @@ public final class Mpirun {
     if (mpirun == null) {
       throw new IllegalStateException(
           "mpirun is not on the PATH; install Open MPI (apt-get install openmpi-bin"
-              + " libopenmpi-dev) to measure mpi:");
+              + " libopenmpi-dev) to start the ranks of mpi:");
     }
     return mpirun;
   }
@@ -35,7 +35,7 @@ public final class Mpirun {
     if ("root".equals(System.getProperty("user.name"))) {
       cmd.add("--allow-run-as-root");
     }
-    // A bench runs more ranks than cores: no binding (a JVM is many threads), and the ob1
+    // Local runs often have more ranks than cores; no binding (a JVM is many threads); and the ob1
     // messaging layer, which skips probing for fabrics a single host does not have.
     cmd.addAll(List.of("--oversubscribe", "--bind-to", "none", "--mca", "pml", "ob1"));
     cmd.add("--tag-output"); // each line says its rank, as the launcher's prefix does
