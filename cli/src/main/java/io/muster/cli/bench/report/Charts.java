@@ -67,22 +67,14 @@ final class Charts {
       List<Double> xTicks,
       List<Line> lines,
       List<Rule> rules) {
-    double lo = Double.POSITIVE_INFINITY;
-    double hi = Double.NEGATIVE_INFINITY;
+    Extent e = new Extent(logY, rules);
     for (Line l : lines) {
       for (Point p : l.points()) {
-        if (valid(p.y(), logY)) {
-          lo = Math.min(lo, Double.isNaN(p.lo()) ? p.y() : Math.min(p.y(), p.lo()));
-          hi = Math.max(hi, Double.isNaN(p.hi()) ? p.y() : Math.max(p.y(), p.hi()));
-        }
+        e.add(p.y(), p.lo(), p.hi());
       }
     }
-    for (Rule r : rules) {
-      lo = Math.min(lo, r.y());
-      hi = Math.max(hi, r.y());
-    }
     Axis x = Axis.withTicks(xTicks, LEFT, WIDTH - RIGHT, logX);
-    Axis y = Axis.of(lo, hi, HEIGHT - BOTTOM, TOP, logY, true, unit.equals("bytes"));
+    Axis y = Axis.of(e.lo, e.hi, HEIGHT - BOTTOM, TOP, logY, true, unit.equals("bytes"));
     StringBuilder s = frame(title, x, xText, xLabel, y, unit);
     for (Rule r : rules) {
       rule(s, x, y, r, unit);
@@ -139,14 +131,7 @@ final class Charts {
                         + " at "
                         + xText.apply(p.x())
                         + ": "
-                        + Units.html(p.y(), unit)
-                        + (Double.isNaN(p.lo())
-                            ? ""
-                            : " (min "
-                                + Units.html(p.lo(), unit)
-                                + ", max "
-                                + Units.html(p.hi(), unit)
-                                + ")")))
+                        + withRange(p.y(), p.lo(), p.hi(), unit)))
             .append("</title></circle>\n");
       }
       legend.put(l.name(), l.color() + (l.dashed() ? " dashed" : ""));
@@ -159,21 +144,13 @@ final class Charts {
   /** Grouped vertical bars with min–max whiskers. */
   static String bars(
       String title, String unit, boolean logY, List<Group> groups, List<Rule> rules) {
-    double lo = Double.POSITIVE_INFINITY;
-    double hi = Double.NEGATIVE_INFINITY;
+    Extent e = new Extent(logY, rules);
     for (Group g : groups) {
       for (Bar b : g.bars()) {
-        if (valid(b.value(), logY)) {
-          lo = Math.min(lo, Double.isNaN(b.lo()) ? b.value() : Math.min(b.value(), b.lo()));
-          hi = Math.max(hi, Double.isNaN(b.hi()) ? b.value() : Math.max(b.value(), b.hi()));
-        }
+        e.add(b.value(), b.lo(), b.hi());
       }
     }
-    for (Rule r : rules) {
-      lo = Math.min(lo, r.y());
-      hi = Math.max(hi, r.y());
-    }
-    Axis y = Axis.of(lo, hi, HEIGHT - BOTTOM, TOP, logY, true);
+    Axis y = Axis.of(e.lo, e.hi, HEIGHT - BOTTOM, TOP, logY, true);
     StringBuilder s = open(title);
     yAxis(s, y, unit);
     double plot = WIDTH - RIGHT - LEFT;
@@ -211,14 +188,7 @@ final class Charts {
                         + ", "
                         + b.name()
                         + ": "
-                        + Units.html(b.value(), unit)
-                        + (Double.isNaN(b.lo())
-                            ? ""
-                            : " (min "
-                                + Units.html(b.lo(), unit)
-                                + ", max "
-                                + Units.html(b.hi(), unit)
-                                + ")")))
+                        + withRange(b.value(), b.lo(), b.hi(), unit)))
             .append("</title></rect>\n");
         if (valid(b.lo(), logY) && valid(b.hi(), logY) && b.hi() > b.lo()) {
           double cx = bx + barWidth / 2;
@@ -530,6 +500,39 @@ final class Charts {
           .append(esc(e.getKey()))
           .append("</text>\n");
       y += 18;
+    }
+  }
+
+  /** A tooltip's value, with its min and max when it has them. */
+  private static String withRange(double value, double min, double max, String unit) {
+    return Units.html(value, unit)
+        + (Double.isNaN(min)
+            ? ""
+            : " (min " + Units.html(min, unit) + ", max " + Units.html(max, unit) + ")");
+  }
+
+  /** The lowest and highest value a chart shows: its values with their whiskers, and its rules. */
+  private static final class Extent {
+    private final boolean log;
+    double lo = Double.POSITIVE_INFINITY;
+    double hi = Double.NEGATIVE_INFINITY;
+
+    Extent(boolean log, List<Rule> rules) {
+      this.log = log;
+      for (Rule r : rules) {
+        lo = Math.min(lo, r.y());
+        hi = Math.max(hi, r.y());
+      }
+    }
+
+    /**
+     * A value and its whisker's ends ({@code NaN} when it has none); a value not drawn is left out.
+     */
+    void add(double value, double min, double max) {
+      if (valid(value, log)) {
+        lo = Math.min(lo, Double.isNaN(min) ? value : Math.min(value, min));
+        hi = Math.max(hi, Double.isNaN(max) ? value : Math.max(value, max));
+      }
     }
   }
 
