@@ -6,26 +6,15 @@ import io.muster.tcp.TcpBootstrap;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code redis://…} (messages over TCP) against the whole kit, ranks as threads. */
 class RedisConformanceTest extends BootstrapConformanceKit {
-  static RedisServer redis;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    redis.close();
-  }
+  @RegisterExtension static final RedisForClass redis = new RedisForClass("");
 
   @Override
   protected String groupUri(int size) {
-    return redis.uri("job=" + RedisGroups.job());
+    return redis.newGroup();
   }
 
   @Override

@@ -3,8 +3,7 @@ package io.muster.redis;
 import io.muster.Bootstrap;
 import io.muster.conformance.BootstrapConformanceKit;
 import io.muster.redis.internal.RedisTransportBootstrap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code redis://…?transport=redis} (every message through Redis) against the whole kit, ranks as
@@ -12,21 +11,11 @@ import org.junit.jupiter.api.BeforeAll;
  * garbage test is in {@link RedisBackendTest}.
  */
 class RedisTransportConformanceTest extends BootstrapConformanceKit {
-  static RedisServer redis;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    redis.close();
-  }
+  @RegisterExtension static final RedisForClass redis = new RedisForClass("transport=redis");
 
   @Override
   protected String groupUri(int size) {
-    return redis.uri("job=" + RedisGroups.job() + "&transport=redis");
+    return redis.newGroup();
   }
 
   @Override

@@ -1,25 +1,14 @@
 package io.muster.redis;
 
 import io.muster.conformance.ProcessConformanceKit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code redis://…?transport=redis} against the kit's process mode: one JVM per rank. */
 class RedisTransportProcessConformanceTest extends ProcessConformanceKit {
-  static RedisServer redis;
-
-  @BeforeAll
-  static void start() throws Exception {
-    redis = RedisServer.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    redis.close();
-  }
+  @RegisterExtension static final RedisForClass redis = new RedisForClass("transport=redis");
 
   @Override
   protected String groupUri(int size) {
-    return redis.uri("job=" + RedisGroups.job() + "&transport=redis");
+    return redis.newGroup();
   }
 }
