@@ -200,7 +200,7 @@ final class Checks {
     int me = b.rank();
     byte[] m = {42};
     Duration d = Duration.ofSeconds(20);
-    List<Object[]> calls = new ArrayList<>();
+    List<Call> calls = new ArrayList<>();
     calls.add(bad("send to rank -1", () -> b.send(-1, 0, m)));
     calls.add(bad("send to rank " + n, () -> b.send(n, 0, m)));
     calls.add(bad("send on tag -1", () -> b.send(me, -1, m)));
@@ -212,23 +212,12 @@ final class Checks {
     calls.add(bad("recv with timeout on tag -1", () -> b.recv(me, -1, d)));
     calls.add(bad("broadcast from root " + n, () -> b.broadcast(n, m)));
     calls.add(bad("broadcast from root -1", () -> b.broadcast(-1, m)));
-    for (Object[] c : calls) {
-      String what = (String) c[0];
-      Executable call = (Executable) c[1];
+    for (Call c : calls) {
+      String what = c.what();
       long start = System.nanoTime();
-      Task<Throwable> t =
-          Task.start(
-              "bad-argument",
-              () -> {
-                try {
-                  call.execute();
-                  return null;
-                } catch (Throwable e) {
-                  return e;
-                }
-              });
       Throwable thrown =
-          t.get(what + " (rule 3: bad arguments throw at once)", Duration.ofSeconds(5));
+          Task.run("bad-argument", c.body())
+              .failure(what + " (rule 3: bad arguments throw at once)", Duration.ofSeconds(5));
       long ms = (System.nanoTime() - start) / 1_000_000;
       if (!(thrown instanceof IllegalArgumentException)) {
         throw new AssertionError(
@@ -242,8 +231,11 @@ final class Checks {
     ringExchange(b, 15, "still usable after bad arguments");
   }
 
-  private static Object[] bad(String what, Executable call) {
-    return new Object[] {what, call};
+  /** A call that must throw, and what to call it in a failure. */
+  private record Call(String what, Task.Steps body) {}
+
+  private static Call bad(String what, Task.Steps call) {
+    return new Call(what, call);
   }
 
   /** Rule 3: tags 0 and Integer.MAX_VALUE work, and a rank can send to itself. */
@@ -693,7 +685,7 @@ final class Checks {
   static void laterCallsThrowClosed(Bootstrap b, Duration bound) throws Exception {
     int n = b.size();
     int me = b.rank();
-    List<Object[]> calls = new ArrayList<>();
+    List<Call> calls = new ArrayList<>();
     calls.add(bad("send to itself", () -> b.send(me, 0, new byte[1])));
     calls.add(bad("send to a peer", () -> b.send(right(b), 0, new byte[1])));
     calls.add(bad("recv", () -> b.recv(left(b), 0)));
@@ -703,21 +695,9 @@ final class Checks {
     calls.add(bad("barrier", b::barrier));
     calls.add(bad("groupBarrier", () -> b.groupBarrier(me)));
     calls.add(bad("allToAll", () -> b.allToAll(Collections.nCopies(n, new byte[1]))));
-    for (Object[] c : calls) {
-      String what = c[0] + " after close";
-      Executable call = (Executable) c[1];
-      Throwable thrown =
-          Task.start(
-                  "after-close",
-                  () -> {
-                    try {
-                      call.execute();
-                      return null;
-                    } catch (Throwable e) {
-                      return e;
-                    }
-                  })
-              .get(what, bound);
+    for (Call c : calls) {
+      String what = c.what() + " after close";
+      Throwable thrown = Task.run("after-close", c.body()).failure(what, bound);
       if (!(thrown instanceof BootstrapException)
           || ((BootstrapException) thrown).code() != Code.CLOSED) {
         throw new AssertionError(
