@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.BackgroundCallback;
 import org.apache.curator.framework.api.CuratorEvent;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.zookeeper.KeeperException;
@@ -24,32 +25,44 @@ final class Cleanup {
 
   /** Deletes one node; false when that did not happen in time (or at all). */
   static boolean delete(CuratorFramework zk, String path, long untilNanos) {
-    try {
-      CompletableFuture<CuratorEvent> f = new CompletableFuture<>();
-      zk.delete().inBackground((c, e) -> f.complete(e)).forPath(path);
-      CuratorEvent e = ZkSession.await(f, untilNanos);
-      return e != null && e.getResultCode() == KeeperException.Code.OK.intValue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    } catch (Exception e) {
-      log.debug("deleting {}: {}", path, e.toString());
-      return false;
-    }
+    return succeeds(
+        "deleting " + path, untilNanos, done -> zk.delete().inBackground(done).forPath(path));
   }
 
   /** Runs {@code ops} as one transaction; false when it failed or did not finish in time. */
   static boolean transaction(CuratorFramework zk, List<CuratorOp> ops, long untilNanos) {
+    return succeeds(
+        "transaction " + ops,
+        untilNanos,
+        done -> zk.transaction().inBackground(done).forOperations(ops));
+  }
+
+  /** Starts a background operation that reports to {@code done}. */
+  @FunctionalInterface
+  private interface Background {
+    void start(BackgroundCallback done) throws Exception;
+  }
+
+  /** Runs {@code op} and waits for its event until {@code untilNanos}; null when none came. */
+  private static CuratorEvent await(Background op, long untilNanos) throws Exception {
+    CompletableFuture<CuratorEvent> f = new CompletableFuture<>();
+    op.start((client, event) -> f.complete(event));
+    return ZkSession.await(f, untilNanos);
+  }
+
+  private static boolean ok(CuratorEvent e) {
+    return e != null && e.getResultCode() == KeeperException.Code.OK.intValue();
+  }
+
+  /** Whether {@code op} succeeded in time; failures are only logged, as clean-up is best effort. */
+  private static boolean succeeds(String what, long untilNanos, Background op) {
     try {
-      CompletableFuture<CuratorEvent> f = new CompletableFuture<>();
-      zk.transaction().inBackground((c, e) -> f.complete(e)).forOperations(ops);
-      CuratorEvent e = ZkSession.await(f, untilNanos);
-      return e != null && e.getResultCode() == KeeperException.Code.OK.intValue();
+      return ok(await(op, untilNanos));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
     } catch (Exception e) {
-      log.debug("transaction {}: {}", ops, e.toString());
+      log.debug("{}: {}", what, e.toString());
       return false;
     }
   }
@@ -62,22 +75,16 @@ final class Cleanup {
   static void removeJobIfOver(CuratorFramework zk, Settings settings, long untilNanos) {
     String job = settings.jobPath();
     try {
-      CompletableFuture<CuratorEvent> f = new CompletableFuture<>();
-      zk.getChildren().inBackground((c, e) -> f.complete(e)).forPath(job);
-      CuratorEvent e = ZkSession.await(f, untilNanos);
-      if (e == null || e.getResultCode() != KeeperException.Code.OK.intValue()) {
+      CuratorEvent e = await(done -> zk.getChildren().inBackground(done).forPath(job), untilNanos);
+      if (!ok(e)) {
         return;
       }
       List<String> children = e.getChildren();
       if (new Znodes.Children(children).anyoneAlive()) {
         return;
       }
-      CompletableFuture<CuratorEvent> g = new CompletableFuture<>();
-      zk.getData().inBackground((c, ev) -> g.complete(ev)).forPath(job);
-      CuratorEvent data = ZkSession.await(g, untilNanos);
-      if (data == null
-          || data.getResultCode() != KeeperException.Code.OK.intValue()
-          || JobInfo.decode(data.getData()) == null) {
+      CuratorEvent data = await(done -> zk.getData().inBackground(done).forPath(job), untilNanos);
+      if (!ok(data) || JobInfo.decode(data.getData()) == null) {
         return; // gone already, or not a job node of ours
       }
       List<CuratorOp> ops = new ArrayList<>();
@@ -106,15 +113,12 @@ final class Cleanup {
     if (!settings.root().equals(Settings.DEFAULT_ROOT)) {
       return;
     }
-    CompletableFuture<CuratorEvent> f = new CompletableFuture<>();
-    zk.checkExists().inBackground((c, e) -> f.complete(e)).forPath(settings.root());
-    CuratorEvent e = ZkSession.await(f, untilNanos);
+    CuratorEvent e =
+        await(done -> zk.checkExists().inBackground(done).forPath(settings.root()), untilNanos);
     Stat s = e == null ? null : e.getStat();
     if (s != null && s.getNumChildren() == 0) {
       // if another job was created under it meanwhile, ZooKeeper refuses: it is not empty
-      CompletableFuture<CuratorEvent> d = new CompletableFuture<>();
-      zk.delete().inBackground((c, ev) -> d.complete(ev)).forPath(settings.root());
-      ZkSession.await(d, untilNanos);
+      await(done -> zk.delete().inBackground(done).forPath(settings.root()), untilNanos);
     }
   }
 }
